@@ -1,0 +1,145 @@
+/*
+ * nn.h - the rnnfx engine: recurrent audio models, loaded from files, run sample by sample.
+ *
+ * Data flows one way:  file -> nn_spec (plain arrays, canonical layout; see nn_spec.h)
+ *                           -> nn_model (immutable, packed for the kernels, one allocation)
+ *                           -> nn_state (per channel: h, c, conditioning)
+ *                           -> samples.
+ *
+ * Threads and real time
+ *   - Functions marked [RT] never allocate, lock, wait, or touch a file; they may be called from
+ *     an audio thread. Everything else may allocate and must stay off the audio thread.
+ *   - An nn_model is immutable once built: any number of states and threads may share it.
+ *   - An nn_state belongs to one thread at a time.
+ *
+ * Errors are values: functions that can fail take an nn_error* (may be NULL) and fill it with
+ * one line naming the file and the problem. The engine never prints.
+ */
+#ifndef RNNFX_NN_H
+#define RNNFX_NN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Limits: checked on every load and build, never assumed. */
+#define NN_MAX_REC_LAYERS 4
+#define NN_MAX_DENSE_LAYERS 4
+#define NN_MAX_HIDDEN 256
+#define NN_MAX_COND 3               /* conditioning inputs beside the audio */
+#define NN_MAX_INPUTS (1 + NN_MAX_COND)
+#define NN_MAX_FILE_BYTES (128u << 20) /* larger files are refused before parsing */
+
+typedef enum nn_status {
+    NN_OK = 0,
+    NN_ERR_IO,          /* cannot open / read / write the file */
+    NN_ERR_FORMAT,      /* not a model file, or not one we recognise */
+    NN_ERR_UNSUPPORTED, /* a real model of a kind we do not run (e.g. NAM WaveNet) */
+    NN_ERR_SHAPE,       /* arrays of the wrong size or nesting, missing keys */
+    NN_ERR_VALUE,       /* NaN/Inf weights, values out of range */
+    NN_ERR_LIMIT,       /* sizes beyond the NN_MAX_* limits */
+    NN_ERR_SELFTEST,    /* input_batch/output_batch stored in the file disagree with our output */
+    NN_ERR_NOMEM,
+    NN_ERR_ARG          /* caller error */
+} nn_status;
+
+typedef struct nn_error {
+    nn_status status;
+    char msg[400]; /* one line, "<file>: <problem>", no trailing newline */
+} nn_error;
+
+typedef enum nn_cell { NN_CELL_LSTM, NN_CELL_GRU, NN_CELL_RNN } nn_cell;
+typedef enum nn_act { NN_ACT_LINEAR, NN_ACT_TANH, NN_ACT_SIGMOID, NN_ACT_RELU } nn_act;
+typedef enum nn_format {
+    NN_FORMAT_UNKNOWN, NN_FORMAT_KERAS, NN_FORMAT_GUITARML, NN_FORMAT_NAM
+} nn_format;
+
+typedef struct nn_model nn_model;
+typedef struct nn_state nn_state;
+typedef struct nn_spec nn_spec; /* nn_spec.h */
+
+const char *nn_cell_name(nn_cell c);   /* "LSTM", "GRU", "RNN" */
+const char *nn_act_name(nn_act a);     /* "linear", "tanh", ... */
+const char *nn_format_name(nn_format f);
+
+/* ---- Models: load, inspect, write (not real-time) -------------------------------------- */
+
+/* Reads a model file of any supported format, detected from the content (not the name).
+ * Returns NULL and fills err on failure; never returns a partial model. Caller frees. */
+nn_model *nn_model_load_file(const char *path, nn_error *err);
+
+/* Same, from memory. `name` is only used in messages. */
+nn_model *nn_model_load_buffer(const char *data, size_t len, const char *name, nn_error *err);
+
+/* Builds a model from a spec (validated first; the spec is copied, the caller keeps it). */
+nn_model *nn_model_build(const nn_spec *spec, const char *name, nn_error *err);
+
+void nn_model_free(nn_model *m); /* NULL is fine */
+
+/* The canonical description the model was built from (owned by the model). Readers of the
+ * weights, writers and `rnnfx info` use this; the kernels use the packed copy. */
+const nn_spec *nn_model_spec(const nn_model *m);
+
+nn_format nn_model_source_format(const nn_model *m);
+int nn_model_num_cond(const nn_model *m);        /* conditioning inputs (0..NN_MAX_COND) */
+double nn_model_sample_rate(const nn_model *m);  /* Hz, never 0: format default if unstated */
+int nn_model_sample_rate_known(const nn_model *m); /* 0 when the file did not say */
+size_t nn_model_param_count(const nn_model *m);
+double nn_model_macs_per_sample(const nn_model *m); /* multiply-adds per output sample */
+const char *nn_model_kernel_name(const nn_model *m); /* "avx2+fma", "generic", ... */
+
+/* Self-test from input_batch/output_batch stored in the file (if any): *max_abs_err receives the
+ * largest |ours - stored| over the batch. Returns 0 when the file had none, 1 when it had one. */
+int nn_model_selftest(const nn_model *m, double *max_abs_err, size_t *n_samples);
+
+/* Writes the native format (Keras-style JSON that RTNeural and AIDA-X read), atomically
+ * (temp file + rename): either the whole file appears or nothing changes. */
+int nn_model_write_keras(const nn_model *m, const char *path, nn_error *err);
+
+/* ---- States: one per channel ------------------------------------------------------------ */
+
+/* Allocates a state for `m` in its initial state (reset). The model must outlive the state. */
+nn_state *nn_state_new(const nn_model *m, nn_error *err);
+void nn_state_free(nn_state *s);
+const nn_model *nn_state_model(const nn_state *s); /* [RT] */
+
+/* [RT] Back to the model's initial state (zeros, or the h0/c0 the file stores). Keeps the
+ * conditioning values. */
+void nn_state_reset(nn_state *s);
+
+/* [RT] Sets conditioning input k (0-based, beside the audio) to `value` (0..1 by convention;
+ * not clamped). Out-of-range k is ignored. Takes effect from the next sample. */
+void nn_state_set_cond(nn_state *s, int k, float value);
+float nn_state_cond(const nn_state *s, int k);
+
+/* ---- Running ------------------------------------------------------------------------------ */
+
+/* [RT] Runs n samples: in[n] -> out[n] (in and out may alias). Deterministic: the same model,
+ * state and input give the same bits whatever the block size and whichever front end calls it.
+ * Denormals are flushed inside (the caller's FP environment is restored on return).
+ * Returns 0, or NN_RUN_NONFINITE when the network produced a non-finite value (e.g. from a
+ * NaN/Inf input): then the state has been reset and the whole block is zeros. */
+#define NN_RUN_NONFINITE 1
+int nn_run(nn_state *s, const float *in, float *out, size_t n);
+
+/* [RT] Runs two channels of the same model together (one state each), for about the cost of
+ * one. Bit-identical to two nn_run calls. Returns a bit mask: 1 = channel a was reset,
+ * 2 = channel b was reset (see nn_run). */
+int nn_run2(nn_state *a, nn_state *b, const float *in_a, const float *in_b, float *out_a,
+            float *out_b, size_t n);
+
+/* ---- Kernels ------------------------------------------------------------------------------ */
+
+/* Which SIMD kernels this CPU gets ("avx2+fma", "sse2", "generic", ...). Decided once. */
+const char *nn_kernel_best(void);
+/* For tests and benchmarks: force a kernel by name for models built afterwards ("generic" is
+ * always available). Returns 0 if unavailable on this CPU. Not thread-safe. */
+int nn_kernel_force(const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
