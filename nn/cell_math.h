@@ -22,7 +22,7 @@
 typedef struct { vf i, f, g, o, tc; } lstm_acts;
 
 /* c' = f c + i g,  h' = o tanh(c') */
-static inline lstm_acts lstm_forward(vf ai, vf af, vf ag, vf ao, vf *c, vf *h)
+static inline __attribute__((always_inline)) lstm_acts lstm_forward(vf ai, vf af, vf ag, vf ao, vf *c, vf *h)
 {
     lstm_acts a;
     a.i = v_sigmoid(ai);
@@ -54,7 +54,7 @@ static inline void lstm_backward(const lstm_acts *a, vf c_prev, vf dh, vf *dc, v
 typedef struct { vf r, z, n, anh; } gru_acts;
 
 /* n = tanh(anx + r anh),  h' = (1 - z) n + z h  (written n + z (h - n)) */
-static inline gru_acts gru_forward(vf ar, vf az, vf anx, vf anh, vf *h)
+static inline __attribute__((always_inline)) gru_acts gru_forward(vf ar, vf az, vf anx, vf anh, vf *h)
 {
     gru_acts a;
     a.r = v_sigmoid(ar);
@@ -82,7 +82,7 @@ static inline void gru_backward(const gru_acts *a, vf h_prev, vf dh, vf *dar, vf
 
 /* ---- plain tanh RNN ------------------------------------------------------------------------ */
 
-static inline vf rnn_forward(vf a, vf *h)
+static inline __attribute__((always_inline)) vf rnn_forward(vf a, vf *h)
 {
     *h = v_tanh(a);
     return *h;
