@@ -146,7 +146,7 @@ static inline vf v_sigmoid(vf x)
     return v_recip(1.0f + v_exp2_clamped(y));
 }
 
-/* tanh(x) = 1 - 2 / (1 + exp(2x)): exact limits +-1, absolute error ~3e-7 at most. */
+/* tanh(x) = 1 - 2 / (1 + exp(2x)): absolute error ~3e-7 at most, limits within 2e-7 of +-1. */
 static inline vf v_tanh(vf x)
 {
     vf y = x * 2.88539008177792681f; /* 2 log2(e) */

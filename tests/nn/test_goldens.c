@@ -1,4 +1,4 @@
-/* test_goldens.c - every reference model reproduces the output of an independent PyTorch
+/* test_goldens.c - every reference model (tests/formats/ref) reproduces the output of an independent PyTorch
  * implementation (its golden.csv) within 1e-5 on all 4096 samples, with every kernel this CPU
  * has and whatever the block size; and a round trip through the native format changes no bit. */
 #include "check.h"
@@ -6,19 +6,32 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #define N 4096
 
-static int read_golden(const char *path, float *x, float *y)
+/* Reads x,y rows; the comment line may carry the conditioning values: "params=[0.3, 0.8]". */
+static int read_golden(const char *path, float *x, float *y, float *params, int *n_params)
 {
     FILE *f = fopen(path, "r");
     if (!f) return 0;
     char line[256];
     int n = 0;
+    *n_params = 0;
     while (fgets(line, sizeof line, f) && n < N) {
-        if (line[0] == '#') continue;
+        if (line[0] == '#') {
+            char *p = strstr(line, "params=[");
+            for (p = p ? p + 8 : NULL; p && *n_params < 3;) {
+                char *end;
+                float v = strtof(p, &end);
+                if (end == p) break;
+                params[(*n_params)++] = v;
+                p = end + strspn(end, ", ");
+            }
+            continue;
+        }
         if (sscanf(line, "%f,%f", &x[n], &y[n]) == 2) n++;
     }
     fclose(f);
@@ -36,9 +49,13 @@ static double max_err(const float *a, const float *b, int n, int *at)
     return worst;
 }
 
+static float params[3];
+static int n_params;
+
 static void run_blocks(nn_model *m, const float *x, float *y, int n, int block)
 {
     nn_state *s = nn_state_new(m, NULL);
+    for (int k = 0; k < n_params; k++) nn_state_set_cond(s, k, params[k]);
     for (int i = 0; i < n; i += block) nn_run(s, x + i, y + i, (size_t)(n - i < block ? n - i : block));
     nn_state_free(s);
 }
@@ -48,7 +65,10 @@ int main(void)
     const char *dir = check_env("RNNFX_TEST_DATA");
     if (!dir) check_skip("RNNFX_TEST_DATA not set (run through meson test)");
     const char *names[] = {"keras_lstm8.json", "keras_gru8_dense8.json", "guitarml_lstm20_skip.json",
-                           "nam_lstm_1x3.nam", "nam_lstm_2x8.nam"};
+                           "nam_lstm_1x3.nam", "nam_lstm_2x8.nam",
+                           /* synthetic (tests/formats/make_synthetic.py): knobs, gains, stacks */
+                           "synth_keras_lstm12_cond2_gain.json", "synth_keras_gru2x10_tanh_cond1.json",
+                           "synth_keras_lstm24_relu.json", "synth_guitarml_gru2x9_cond1.json"};
     const char *kernels[] = {"generic", "avx2+fma", "avx512"};
     static float x[N], y[N], out[N], out2[N], out3[N];
     char path[1024], golden[1024], tmp[1024];
@@ -61,12 +81,14 @@ int main(void)
             snprintf(path, sizeof path, "%s/formats/ref/%s", dir, names[i]);
             snprintf(golden, sizeof golden, "%s/formats/ref/%.*s.golden.csv", dir,
                      (int)(strrchr(names[i], '.') - names[i]), names[i]);
-            int n = read_golden(golden, x, y);
+            int n = read_golden(golden, x, y, params, &n_params);
             CHECK(n == N, "%s: %d rows", golden, n);
             nn_error err = {0};
             nn_model *m = nn_model_load_file(path, &err);
             CHECK(m != NULL, "%s", err.msg);
             if (!m) continue;
+            CHECK(nn_model_num_cond(m) == n_params, "%s: %d knobs, golden has %d values", names[i],
+                  nn_model_num_cond(m), n_params);
             run_blocks(m, x, out, n, 4096);
             int at;
             double e = max_err(out, y, n, &at);
