@@ -120,6 +120,178 @@ void nn_loss_forward(const nn_loss_cfg *c, const float *y, const float *t, int l
 void nn_loss_backward(const nn_loss_cfg *c, const float *y, const float *t, int ld, int T, int B, int t0,
                       const nn_loss_parts *p, float *dy, int lddy);
 
+
+/* ---- Data: (input, target) recordings ------------------------------------------------------ */
+
+/* One recording as the caller read it: interleaved frames. */
+typedef struct nn_taudio {
+    const char *name;   /* file name, for messages */
+    const float *data;  /* frames * channels samples, interleaved */
+    size_t frames;
+    int channels;
+    double rate;        /* Hz */
+} nn_taudio;
+
+typedef enum nn_trole { NN_ROLE_AUTO, NN_ROLE_TRAIN, NN_ROLE_VAL, NN_ROLE_TEST } nn_trole;
+
+typedef struct nn_tdata nn_tdata;
+
+typedef struct nn_tpair_info {
+    const char *in_name, *out_name;
+    size_t frames;        /* after length reconciliation and alignment */
+    double rate;
+    int lag;              /* samples the target lags the input (cross-correlation peak) */
+    double lag_corr;      /* normalised correlation at that lag (negative: polarity inverted) */
+    int aligned;          /* 1 when the lag was corrected (nn_tdata_align) */
+    float cond[NN_MAX_COND];
+    nn_trole role;        /* as given; after the split, where each part went: */
+    size_t train_from, train_to, val_from, val_to, test_from, test_to; /* frame ranges */
+} nn_tpair_info;
+
+nn_tdata *nn_tdata_new(void);
+void nn_tdata_free(nn_tdata *d);
+
+/* Adds a pair. `channel`: which channel of multi-channel files to use; -1 requires mono files.
+ * cond: n_cond knob values (every pair must have the same count). Checks, with an error
+ * ("<file>: <problem>") that refuses the pair: different sample rates (between the two files or
+ * from earlier pairs), very different lengths (by more than 1 % and 0.1 s), non-finite samples,
+ * silence, fewer than 1000 frames. Warnings (nn_tdata_warning): slightly different lengths (cut
+ * to the shorter), clipping, a lag or an inverted polarity. Measures the lag (cross-correlation
+ * of the first ~11 s, +-50 ms). Copies the audio. */
+nn_status nn_tdata_add(nn_tdata *d, const nn_taudio *in, const nn_taudio *out, int channel, const float *cond,
+                       int n_cond, nn_trole role, nn_error *err);
+/* Shifts every pair by its measured lag, so that target[t] lines up with input[t]. */
+void nn_tdata_align(nn_tdata *d);
+
+typedef enum nn_tsplit { NN_SPLIT_AUTO, NN_SPLIT_FILE, NN_SPLIT_TIME } nn_tsplit;
+/* Splits into training, validation and test parts. Pairs given as VAL/TEST go there whole.
+ * AUTO: by file when there are enough pairs (validation: one file, and one for test when no
+ * pair is TEST; at least one file stays for training), by time otherwise (the last
+ * val_fraction of each file validates, and before it test_fraction tests when no pair is TEST).
+ * val_fraction 0 disables validation. */
+nn_status nn_tdata_split(nn_tdata *d, nn_tsplit how, double val_fraction, double test_fraction, nn_error *err);
+
+int nn_tdata_num_pairs(const nn_tdata *d);
+void nn_tdata_pair(const nn_tdata *d, int i, nn_tpair_info *info);
+int nn_tdata_num_cond(const nn_tdata *d);
+double nn_tdata_rate(const nn_tdata *d);
+/* Seconds of audio in each part after the split (0 = none). */
+void nn_tdata_durations(const nn_tdata *d, double *train_s, double *val_s, double *test_s);
+size_t nn_tdata_num_warnings(const nn_tdata *d);
+const char *nn_tdata_warning(const nn_tdata *d, size_t i);
+/* A one-line description for metadata: "6 pairs (56.4 s): train bass, epiano, ...; test ...". */
+const char *nn_tdata_describe(nn_tdata *d);
+/* The lag (samples) and peak correlation of y against x, searched within +-max_lag. */
+int nn_find_lag(const float *x, const float *y, size_t n, int max_lag, double *corr);
+
+/* ---- The training loop ---------------------------------------------------------------------- */
+
+typedef struct nn_train_opts {
+    /* the network (when not starting from a given spec) */
+    nn_cell type;          /* LSTM */
+    int layers, hidden;    /* 1, 16 */
+    int skip;              /* 1: the output adds the input (the recipe's residual) */
+    /* the recipe */
+    double segment;        /* seconds per training segment (0.5) */
+    int warmup;            /* samples run before the loss counts, per segment (200) */
+    int step;              /* samples per Adam step: the truncated-BPTT window (1000) */
+    int batch;             /* segments per batch (50) */
+    double lr;             /* Adam learning rate (5e-3) */
+    double weight_decay;   /* Adam L2 weight decay (1e-4) */
+    int epochs;            /* budget (200) */
+    int patience;          /* early stopping: epochs without a better validation ESR (0: never) */
+    int plateau;           /* epochs without improvement before the learning rate is cut (5) */
+    double plateau_factor; /* the cut (0.5) */
+    int plateau_on_val;    /* 0: watch the training loss (the recipe), 1: the validation ESR */
+    nn_loss_cfg loss;
+    uint64_t seed;         /* initialisation and shuffling (0) */
+    int threads;           /* worker threads (1); results are deterministic per thread count */
+} nn_train_opts;
+
+/* The recipe (../shared/DESIGN.md, "Training"). */
+void nn_train_opts_default(nn_train_opts *o);
+/* The options as compact JSON text (for metadata and checkpoints); caller frees. */
+char *nn_train_opts_json(const nn_train_opts *o);
+
+typedef struct nn_epoch_log {
+    int epoch;                  /* 1-based */
+    double train_loss;          /* mean window loss */
+    double val_esr, test_esr;   /* plain ESR on the validation / test parts (NaN: none) */
+    double lr;                  /* learning rate during the epoch */
+    double seconds;             /* wall time of the training pass */
+    double wall;                /* wall time since the start of training (all sessions) */
+} nn_epoch_log;
+
+typedef enum nn_train_end {
+    NN_TRAIN_RUNNING, NN_TRAIN_BUDGET, NN_TRAIN_EARLY_STOP, NN_TRAIN_INTERRUPTED
+} nn_train_end;
+
+typedef struct nn_train_progress {
+    int epoch, epochs;          /* the epoch running (1-based) and the budget */
+    int batch, batches;         /* 1-based */
+    int step, steps;            /* Adam steps done in this epoch / per epoch */
+    double loss;                /* mean window loss so far in this epoch */
+    double lr;
+    double val_esr;             /* the last finished epoch's (NaN before the first) */
+    double best_val_esr;
+    int best_epoch;
+    double elapsed, eta;        /* seconds (this session; ETA for the whole budget) */
+    const nn_epoch_log *done;   /* non-NULL once per epoch, when it has finished */
+} nn_train_progress;
+typedef void (*nn_train_progress_fn)(void *ctx, const nn_train_progress *p);
+
+typedef struct nn_trainer nn_trainer;
+
+/* A trainer over `data` (split already; borrowed, must outlive the trainer). The network: `init`
+ * (copied; NULL = a fresh one from o->type/layers/hidden/skip and the data's conditioning count,
+ * initialised from o->seed). Segments, batches and windows are checked against the data here. */
+nn_trainer *nn_trainer_new(const nn_train_opts *o, nn_tdata *data, const nn_spec *init, nn_error *err);
+void nn_trainer_free(nn_trainer *t);
+
+/* Resumes from a checkpoint written by nn_trainer_run for the same data (checked). Options come
+ * from the checkpoint, except those in `o` marked by `override` (a bit mask of NN_OVERRIDE_*;
+ * o may be NULL when override is 0). */
+#define NN_OVERRIDE_EPOCHS 1
+#define NN_OVERRIDE_PATIENCE 2
+#define NN_OVERRIDE_THREADS 4
+nn_trainer *nn_trainer_resume(const char *checkpoint, nn_tdata *data, const nn_train_opts *o, int override,
+                              nn_error *err);
+
+/* Trains until the epoch budget is spent, early stopping, or *stop becomes non-zero (checked after
+ * every Adam step: the unfinished epoch is dropped and the trainer is as after the last finished
+ * one). After every epoch: validation and test ESR through the engine (nn_run, as `rnnfx eval`),
+ * the best parameters by validation ESR kept, the learning-rate plateau rule, and - when
+ * `checkpoint` is not NULL - an atomic checkpoint. progress (may be NULL) is called after every
+ * Adam step and after every epoch. Returns NN_OK (see nn_trainer_end_reason) or an error. */
+nn_status nn_trainer_run(nn_trainer *t, const char *checkpoint, volatile int *stop, nn_train_progress_fn progress,
+                         void *ctx, nn_error *err);
+nn_status nn_trainer_save(const nn_trainer *t, const char *path, nn_error *err);
+
+nn_train_end nn_trainer_end_reason(const nn_trainer *t);
+const nn_train_opts *nn_trainer_opts(const nn_trainer *t);
+const nn_epoch_log *nn_trainer_log(const nn_trainer *t, int *n_epochs);
+int nn_trainer_best_epoch(const nn_trainer *t);   /* 0 before any epoch */
+double nn_trainer_best_val_esr(const nn_trainer *t);
+nn_tnet *nn_trainer_net(nn_trainer *t);           /* the current parameters */
+
+/* The kept model (best validation ESR; the last epoch's when there is no validation part) as a
+ * spec with sample rate, test ESR (measured now with the engine; NaN without a test part),
+ * data description, training settings, conditioning names (cond_names may be NULL), and the
+ * input_batch/output_batch self-test (2048 samples of the test, else validation, else training
+ * input, from the loudest stretch; conditioning at 0). `out` is initialised here. */
+nn_status nn_trainer_final_spec(nn_trainer *t, const char *const *cond_names, nn_spec *out, nn_error *err);
+
+/* Plain ESR of `m` on the test (which = 2) or validation (1) part, clips run from the initial
+ * state with each pair's conditioning; NaN when that part is empty. */
+double nn_trainer_eval(nn_trainer *t, const nn_model *m, int which);
+
+/* Loss and validation/test ESR curves as an SVG file, written atomically. */
+nn_status nn_trainer_write_plot(const nn_trainer *t, const char *path, nn_error *err);
+
+/* AIDA-X loads one LSTM or GRU layer of hidden size 8, 12, 16, 20, 24, 32, 40, 64 or 80, then a
+ * linear Dense(1), with up to 3 inputs. NULL when `s` fits, else the reason. */
+const char *nn_aidax_incompatibility(const nn_spec *s);
+
 #ifdef __cplusplus
 }
 #endif

@@ -29,6 +29,7 @@
 #include "nn_train.h"
 #include "../nn_internal.h"
 #include "../errors.h"
+#include "../formats.h"
 #include "../nn_kernels.h"
 
 typedef struct tn_rec_shape {
@@ -73,6 +74,118 @@ struct nn_tnet {
     void *mem;
     float *h0mem;
 };
+
+/* One (input, target) pair, mono, owned. */
+typedef struct tn_pair {
+    char *in_name, *out_name;
+    float *x, *y;
+    size_t n;
+    int lag;
+    double lag_corr;
+    int aligned;
+    float cond[NN_MAX_COND];
+    nn_trole role;
+    size_t train_from, train_to, val_from, val_to, test_from, test_to;
+} tn_pair;
+
+struct nn_tdata {
+    tn_pair *pairs;
+    int n_pairs, cap;
+    double rate;
+    int n_cond;             /* -1 until the first pair */
+    char **warnings;
+    size_t n_warnings;
+    char *describe;
+};
+
+/* ---- the trainer (trainer.c; checkpoints in checkpoint.c, export in export.c) ---------------- */
+
+#include <pthread.h>
+
+/* A tiny worker pool: run fn(arg, worker) on every worker, the caller being worker 0. */
+typedef void (*job_fn)(void *arg, int worker);
+
+typedef struct pool {
+    int n;
+    pthread_t th[64];
+    pthread_mutex_t mu;
+    pthread_cond_t go, done;
+    long gen;
+    int pending, quit;
+    job_fn fn;
+    void *arg;
+} pool;
+
+typedef struct {
+    pool *p;
+    int id;
+} pool_seat;
+
+typedef struct pool_start {
+    pool_seat seat[64];
+} pool_start;
+
+typedef struct segment {
+    int pair;
+    size_t from;
+} segment;
+
+typedef struct clip {
+    int pair;
+    size_t from, to;
+} clip;
+
+typedef struct worker {
+    nn_tbatch *tb;
+    float *grads; /* own gradient array (threads > 1), else the net's */
+    int b0, b1;   /* this window's chunk of the batch */
+    float *xbuf, *ybuf; /* eval blocks */
+} worker;
+
+struct nn_trainer {
+    nn_train_opts o;
+    nn_tdata *data;
+    nn_tnet *net;
+    nn_adam adam;
+    pool pool;
+    pool_start pool_start;
+    worker w[64];
+    int nw;
+    /* segments and windows */
+    segment *seg;
+    int n_seg, seg_len, n_win, max_chunk;
+    int *order;
+    float *x, *tg, *y, *dy; /* [T][B] for the window */
+    int B, T;
+    /* eval */
+    clip *clips[3];
+    int n_clips[3];
+    /* history and state */
+    nn_epoch_log *log;
+    int n_log, cap_log;
+    float *best;
+    int best_epoch;
+    double best_val;
+    double plat_best;
+    int plat_bad, since_best;
+    double lr;
+    double wall0; /* wall time of earlier sessions */
+    nn_train_end end;
+    uint64_t fingerprint;
+    /* eval job */
+    const nn_model *eval_model;
+    clip *eval_clips;
+    int eval_n, eval_next;
+    double *eval_num, *eval_den;
+    pthread_mutex_t eval_mu;
+};
+
+/* trainer.c, for checkpoint.c: the options as JSON, and back (0 on success). */
+json_t *tn_opts_tree(const nn_train_opts *o);
+int tn_opts_from_tree(const json_t *j, nn_train_opts *o);
+/* Allocates a trainer for `spec` (checks options and data); fresh state. */
+nn_trainer *tn_trainer_alloc(const nn_train_opts *o, nn_tdata *data, const nn_spec *spec, nn_error *err);
+int tn_log_push(nn_trainer *t, const nn_epoch_log *e);
 
 /* The named pointers of array `base` (params, grads, m or v). */
 tn_view tn_view_of(const nn_tnet *net, float *base);
