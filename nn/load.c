@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 /* Legitimate models are far smaller (4 x LSTM-256 is ~40 MB of JSON); bigger files are refused
@@ -21,6 +22,21 @@ static int looks_binary(const char *data, size_t len)
         if (c < 32 && c != '\n' && c != '\r' && c != '\t') odd++;
     }
     return odd * 20 > n;
+}
+
+/* Python's json module writes NaN, Infinity and -Infinity for non-finite floats (a training run
+ * that diverged); jansson reports those as an "invalid token" or an "overflow". Its message shows
+ * the token ('NaN', 'nan') or only the sign ('-'), in which case the token follows at `position`. */
+static int nonfinite_token(const json_error_t *je, const char *data, size_t len)
+{
+    static const char *const words[] = {"nan", "inf"};
+    const char *near = strstr(je->text, "near '");
+    size_t pos = je->position > 0 ? (size_t)je->position : len;
+    for (int i = 0; i < 2; i++) {
+        if (near && !strncasecmp(near + 6, words[i], 3)) return 1;
+        if (pos + 3 <= len && !strncasecmp(data + pos, words[i], 3)) return 1;
+    }
+    return strstr(je->text, "overflow") != NULL;
 }
 
 nn_model *nn_model_load_buffer(const char *data, size_t len, const char *name, nn_error *err)
@@ -44,7 +60,7 @@ nn_model *nn_model_load_buffer(const char *data, size_t len, const char *name, n
     json_error_t je;
     json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
     if (!root) {
-        if (strstr(je.text, "NaN") || strstr(je.text, "Infinity") || strstr(je.text, "overflow"))
+        if (nonfinite_token(&je, data, len))
             nn_fail(err, NN_ERR_VALUE, name, "non-finite number (NaN, Infinity or overflow) at line %d", je.line);
         else if (strstr(je.text, "premature end") || strstr(je.text, "unexpected end"))
             nn_fail(err, NN_ERR_FORMAT, name, "truncated JSON (ends at line %d)", je.line);
