@@ -1,0 +1,183 @@
+/* test_cli_info_convert.c - `rnnfx info` and `rnnfx convert` on every reference model:
+ *   - info (text and --json) shows the architecture, the parameter count worked out by hand,
+ *     the sample rate (and whether the file stated it), the kernel and a speed figure;
+ *   - the self-test: a file carrying input_batch/output_batch from the independent golden shows
+ *     PASS, the same file with one output sample off by 0.01 shows FAIL;
+ *   - convert to .json and .aidax: the converted model runs bit for bit like the original (through
+ *     `process`), keeps the parameter count and the sample rate (now stated);
+ *   - convert refuses other output formats (.nam said so by name) and leaves no file. */
+#include "check.h"
+#include "harness.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static json_t *info_json(const char *model)
+{
+    cmd_result r = run_rnnfx("info", "--json", model, (const char *)NULL);
+    CHECK(r.code == 0 && r.err[0] == 0, "info --json %s: exit %d, stderr: %s", model, r.code, r.err);
+    json_error_t je;
+    json_t *j = json_loads(r.out, 0, &je);
+    CHECK(json_is_object(j), "info --json %s: not a JSON object (%s)", model, je.text);
+    cmd_free(&r);
+    return j;
+}
+
+static void check_info(const ref_model *rm, const char *model, int rate_stated)
+{
+    json_t *j = info_json(model);
+    if (!j) return;
+    CHECK(json_integer_value(json_object_get(j, "parameters")) == rm->params, "%s: parameters %lld, expected %ld",
+          model, (long long)json_integer_value(json_object_get(j, "parameters")), rm->params);
+    CHECK(json_number_value(json_object_get(j, "sample_rate")) == rm->rate, "%s: sample rate %g, expected %d", model,
+          json_number_value(json_object_get(j, "sample_rate")), rm->rate);
+    if (rate_stated >= 0)
+        CHECK(json_is_true(json_object_get(j, "sample_rate_stated")) == rate_stated, "%s: sample_rate_stated wrong",
+              model);
+    json_t *layers = json_object_get(j, "layers");
+    CHECK(json_array_size(layers) >= 2, "%s: %zu layers", model, json_array_size(layers));
+    const char *last = json_string_value(json_object_get(json_array_get(layers, json_array_size(layers) - 1), "type"));
+    CHECK(last && !strcmp(last, "Dense"), "%s: the last layer is %s", model, last ? last : "(none)");
+    json_t *speed = json_object_get(j, "speed");
+    CHECK(json_number_value(json_object_get(speed, "ns_per_sample")) > 0, "%s: no speed figure", model);
+    CHECK(json_number_value(json_object_get(j, "macs_per_sample")) > 0, "%s: no cost figure", model);
+    CHECK(json_string_value(json_object_get(j, "kernel")) != NULL, "%s: no kernel", model);
+    json_decref(j);
+
+    cmd_result r = run_rnnfx("info", model, (const char *)NULL);
+    char count[32];
+    snprintf(count, sizeof count, "%ld", rm->params);
+    CHECK(r.code == 0 && contains(r.out, "parameters") && contains(r.out, count) && contains(r.out, "real time") &&
+              contains(r.out, "multiply-adds"),
+          "info %s: exit %d, output:\n%s", model, r.code, r.out);
+    cmd_free(&r);
+}
+
+/* Bits of `process` on a fixed input, for comparing models. */
+static float *process_bits(const char *model, size_t *frames)
+{
+    char in[PATH_CAP], out[PATH_CAP];
+    scratch_path(in, "conv_in.wav");
+    scratch_path(out, "conv_out.wav");
+    if (!file_exists(in)) {
+        static float x[20000];
+        test_signal(x, 20000, 48000, 4);
+        wav_write(in, 1, 48000, 20000, x);
+    }
+    cmd_result r = run_rnnfx("process", model, in, out, "--no-resample", (const char *)NULL);
+    CHECK(r.code == 0, "process %s: exit %d: %s", model, r.code, r.err);
+    cmd_free(&r);
+    int c, rate;
+    return wav_read(out, &c, &rate, frames);
+}
+
+static void check_convert(const ref_model *rm, const char *model)
+{
+    const char *names[] = {"converted.json", "converted.aidax"};
+    size_t n0;
+    float *y0 = process_bits(model, &n0);
+    for (int i = 0; i < 2; i++) {
+        char out[PATH_CAP];
+        scratch_path(out, names[i]);
+        cmd_result r = run_rnnfx("convert", model, out, (const char *)NULL);
+        CHECK(r.code == 0 && r.err[0] == 0 && file_exists(out), "convert %s %s: exit %d: %s", rm->file, names[i],
+              r.code, r.err);
+        cmd_free(&r);
+        check_info(rm, out, 1);
+        size_t n1;
+        float *y1 = process_bits(out, &n1);
+        CHECK(y0 && y1 && n0 == n1 && !memcmp(y0, y1, n0 * sizeof(float)), "%s: the converted model (%s) runs differently",
+              rm->file, names[i]);
+        free(y1);
+        CHECK(count_files_starting(scratch_dir(), "converted.json.tmp") == 0, "a temporary file was left");
+    }
+    free(y0);
+}
+
+static void refused_outputs(void)
+{
+    char model[PATH_CAP], out[PATH_CAP];
+    ref_path(model, ref_models[0].file);
+    const char *names[] = {"model.nam", "model.NAM", "model.wav", "model"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        scratch_path(out, names[i]);
+        cmd_result r = run_rnnfx("convert", model, out, (const char *)NULL);
+        CHECK(r.code != 0 && count_lines(r.err) == 1 && contains(r.err, out) && contains(r.err, "json") &&
+                  !file_exists(out),
+              "convert to %s: exit %d, stderr: %s", names[i], r.code, r.err);
+        if (i < 2) CHECK(contains(r.err, "NAM"), "convert to %s: does not say NAM is not written: %s", names[i], r.err);
+        cmd_free(&r);
+    }
+    scratch_path(out, "no_such_folder/model.json");
+    cmd_result r = run_rnnfx("convert", model, out, (const char *)NULL);
+    CHECK(r.code != 0 && count_lines(r.err) == 1 && contains(r.err, out) && !file_exists(out),
+          "convert into a missing folder: exit %d, stderr: %s", r.code, r.err);
+    cmd_free(&r);
+}
+
+/* keras_lstm8.json plus input_batch/output_batch: the golden's first 512 samples, as an exporter
+ * stores them; `offset` is added to one output sample. */
+static void write_with_selftest(const char *path, double offset)
+{
+    static float x[GOLDEN_N], y[GOLDEN_N];
+    char src[PATH_CAP], golden[PATH_CAP];
+    ref_path(src, "keras_lstm8.json");
+    ref_path(golden, "keras_lstm8.golden.csv");
+    golden_read(golden, x, y, GOLDEN_N);
+    json_t *j = json_load_file(src, 0, NULL);
+    json_t *in = json_array(), *out = json_array();
+    for (int i = 0; i < 512; i++) {
+        json_array_append_new(in, json_real(x[i]));
+        json_array_append_new(out, json_real(y[i] + (i == 300 ? offset : 0.0)));
+    }
+    json_object_set_new(j, "input_batch", in);
+    json_object_set_new(j, "output_batch", out);
+    json_dump_file(j, path, JSON_REAL_PRECISION(9));
+    json_decref(j);
+}
+
+static void selftest(void)
+{
+    char path[PATH_CAP];
+    scratch_path(path, "selftest_ok.json");
+    write_with_selftest(path, 0.0);
+    json_t *j = info_json(path);
+    json_t *st = json_object_get(j, "selftest");
+    CHECK(json_is_object(st) && json_is_true(json_object_get(st, "pass")) &&
+              json_integer_value(json_object_get(st, "samples")) == 512 &&
+              json_number_value(json_object_get(st, "max_abs_error")) <= 1e-5,
+          "self-test from the golden: not a PASS within 1e-5");
+    json_decref(j);
+    cmd_result r = run_rnnfx("info", path, (const char *)NULL);
+    CHECK(r.code == 0 && contains(r.out, "PASS"), "info %s: no PASS:\n%s", path, r.out);
+    cmd_free(&r);
+
+    scratch_path(path, "selftest_bad.json");
+    write_with_selftest(path, 0.01);
+    j = info_json(path);
+    st = json_object_get(j, "selftest");
+    double e = json_number_value(json_object_get(st, "max_abs_error"));
+    CHECK(json_is_false(json_object_get(st, "pass")) && fabs(e - 0.01) < 1e-4,
+          "self-test with one sample off by 0.01: pass %d, error %g", json_is_true(json_object_get(st, "pass")), e);
+    json_decref(j);
+    r = run_rnnfx("info", path, (const char *)NULL);
+    CHECK(r.code == 0 && contains(r.out, "FAIL"), "info %s: no FAIL:\n%s", path, r.out);
+    cmd_free(&r);
+}
+
+int main(int argc, char **argv)
+{
+    harness_init(argc, argv);
+    for (int i = 0; i < n_ref_models; i++) {
+        char model[PATH_CAP];
+        ref_path(model, ref_models[i].file);
+        check_info(&ref_models[i], model, -1);
+        check_convert(&ref_models[i], model);
+    }
+    refused_outputs();
+    selftest();
+    return check_exit();
+}
