@@ -64,6 +64,8 @@ typedef struct ref_model {
     const char *golden; /* its golden output */
     int rate;           /* the sample rate the model runs at */
     long params;        /* parameter count, worked out by hand from the architecture */
+    int skip;           /* the file adds the input to the output */
+    const char *knobs[3]; /* the golden's knob values, as --param arguments (NULL-terminated) */
 } ref_model;
 
 extern const ref_model ref_models[];
