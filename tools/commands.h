@@ -6,5 +6,7 @@
 int rnnfx_cmd_process(int argc, char **argv);
 int rnnfx_cmd_info(int argc, char **argv);
 int rnnfx_cmd_convert(int argc, char **argv);
+int rnnfx_cmd_eval(int argc, char **argv);
+int rnnfx_cmd_bench(int argc, char **argv);
 
 #endif

@@ -19,6 +19,8 @@ static const command commands[] = {
     {"process", rnnfx_cmd_process, "run a model over an audio file (offline, same bits as the plugin)"},
     {"info", rnnfx_cmd_info, "show a model: architecture, parameters, metadata, self-test, speed"},
     {"convert", rnnfx_cmd_convert, "write a model in the native format (Keras JSON, for AIDA-X / RTNeural)"},
+    {"eval", rnnfx_cmd_eval, "compare a model's output with a target recording (ESR and friends)"},
+    {"bench", rnnfx_cmd_bench, "measure the engine's speed (ns per sample) against this CPU's floor"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

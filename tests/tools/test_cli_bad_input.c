@@ -51,7 +51,9 @@ int main(int argc, char **argv)
         const char *info[] = {"info", bad, NULL};
         const char *info_json[] = {"info", "--json", bad, NULL};
         const char *convert[] = {"convert", bad, out_json, NULL};
+        const char *eval[] = {"eval", bad, in, in, NULL};
         expect_refusal(bc, bad, out, process);
+        expect_refusal(bc, bad, NULL, eval);
         expect_refusal(bc, bad, NULL, info);
         expect_refusal(bc, bad, NULL, info_json);
         expect_refusal(bc, bad, out_json, convert);
@@ -59,7 +61,11 @@ int main(int argc, char **argv)
     }
     case BAD_IN: {
         const char *process[] = {"process", model, bad, out, NULL};
+        const char *eval_in[] = {"eval", model, bad, in, NULL};
+        const char *eval_target[] = {"eval", model, in, bad, NULL};
         expect_refusal(bc, bad, out, process);
+        expect_refusal(bc, bad, NULL, eval_in);
+        expect_refusal(bc, bad, NULL, eval_target);
         break;
     }
     case BAD_OUT: {

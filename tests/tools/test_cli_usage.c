@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-static const char *commands[] = {"process", "info", "convert"};
+static const char *commands[] = {"process", "info", "convert", "eval", "bench"};
 
 static void refused(const char *why, const char *a, const char *b, const char *c, const char *d)
 {
