@@ -43,7 +43,7 @@ nn_status rnnfx_audio_alloc(rnnfx_audio *a, int channels, size_t frames, double 
         return rnnfx_fail(err, NN_ERR_LIMIT, name, "%d channels (1..%d supported)", channels,
                           RNNFX_AUDIO_MAX_CHANNELS);
     if (frames > RNNFX_AUDIO_MAX_SAMPLES / (size_t)channels)
-        return rnnfx_fail(err, NN_ERR_LIMIT, name, "too long (%zu samples x %d channels; at most %zu samples in all)",
+        return rnnfx_fail(err, NN_ERR_LIMIT, name, "too long: %zu samples x %d channels; at most %zu samples in all",
                           frames, channels, RNNFX_AUDIO_MAX_SAMPLES);
     a->data = calloc((size_t)channels, sizeof *a->data);
     if (!a->data) return rnnfx_fail(err, NN_ERR_NOMEM, name, "out of memory");
@@ -94,7 +94,7 @@ static nn_status read_samples(SNDFILE *sf, rnnfx_audio *a, const char *path, nn_
         size_t n = (size_t)got;
         if (a->frames + n > max_frames) {
             st = rnnfx_fail(err, NN_ERR_LIMIT, path,
-                            "too long (more than %zu samples per channel; at most %zu samples in all)", max_frames,
+                            "too long: more than %zu samples per channel; at most %zu samples in all", max_frames,
                             RNNFX_AUDIO_MAX_SAMPLES);
             break;
         }
@@ -157,8 +157,10 @@ nn_status rnnfx_audio_read(const char *path, rnnfx_audio *a, nn_error *err)
                             RNNFX_AUDIO_MIN_RATE, RNNFX_AUDIO_MAX_RATE);
     else if (info.frames > 0 && info.frames < SF_COUNT_MAX &&
              (unsigned long long)info.frames > RNNFX_AUDIO_MAX_SAMPLES / (unsigned)info.channels)
-        status = rnnfx_fail(err, NN_ERR_LIMIT, path, "too long (%lld samples x %d channels; at most %zu samples in all)",
-                            (long long)info.frames, info.channels, RNNFX_AUDIO_MAX_SAMPLES);
+        status = rnnfx_fail(err, NN_ERR_LIMIT, path,
+                            "too long: %lld samples x %d channel%s (%.1f hours); at most %zu samples in all",
+                            (long long)info.frames, info.channels, info.channels == 1 ? "" : "s",
+                            (double)info.frames / info.samplerate / 3600.0, RNNFX_AUDIO_MAX_SAMPLES);
     if (!status) {
         a->channels = info.channels;
         a->rate = info.samplerate;

@@ -13,9 +13,22 @@ void rnnfx_render_opts_init(rnnfx_render_opts *o)
     o->resample = 1;
 }
 
+/* Progress over the phases of a job (resample in, run, resample out), each a share of 0..1 -
+ * rough shares: best-quality resampling costs about as much as a small network. */
+typedef struct phase {
+    const rnnfx_render_opts *o;
+    double base, weight;
+} phase;
+
+static void phase_progress(void *ctx, double fraction)
+{
+    const phase *p = ctx;
+    if (p->o->progress) p->o->progress(p->o->progress_ctx, p->base + p->weight * fraction);
+}
+
 /* Runs every channel of `a` in place, pairs through nn_run2. */
 static nn_status run_channels(const nn_model *m, rnnfx_audio *a, const rnnfx_render_opts *o, rnnfx_render_info *info,
-                              nn_error *err)
+                              phase *ph, nn_error *err)
 {
     nn_state *st[2] = {NULL, NULL};
     size_t block = o->block ? o->block : RNNFX_DEFAULT_BLOCK;
@@ -39,8 +52,7 @@ static nn_status run_channels(const nn_model *m, rnnfx_audio *a, const rnnfx_ren
                 if (!info->reset_blocks || at < info->first_reset) info->first_reset = at;
                 info->reset_blocks += (size_t)((r & 1) + ((r >> 1) & 1));
             }
-            if (o->progress)
-                o->progress(o->progress_ctx, ((double)c * (double)a->frames + (double)(at + n) * (1 + pair)) / total);
+            phase_progress(ph, ((double)c * (double)a->frames + (double)(at + n) * (1 + pair)) / total);
         }
         nn_state_free(st[0]);
         nn_state_free(st[1]);
@@ -67,17 +79,23 @@ nn_status rnnfx_render(const nn_model *m, const rnnfx_audio *in, const rnnfx_ren
     info->run_rate = in->rate;
     nn_status st;
     rnnfx_audio work;
+    phase ph = {o, 0.0, 1.0};
     if (o->resample && rate != in->rate) {
         info->resampled = 1;
         info->run_rate = rate;
-        if ((st = rnnfx_audio_resample(&view, rate, 0, &work, name, err))) return st;
+        ph.weight = 0.3;
+        if ((st = rnnfx_audio_resample(&view, rate, 0, &work, phase_progress, &ph, name, err))) return st;
+        ph.base = 0.3;
+        ph.weight = 0.4;
     } else {
         if ((st = rnnfx_audio_alloc(&work, view.channels, view.frames, view.rate, name, err))) return st;
         for (int c = 0; c < view.channels; c++) memcpy(work.data[c], view.data[c], view.frames * sizeof(float));
     }
-    st = run_channels(m, &work, o, info, err);
+    st = run_channels(m, &work, o, info, &ph, err);
     if (!st && info->resampled) {
-        st = rnnfx_audio_resample(&work, in->rate, in->frames, out, name, err);
+        ph.base = 0.7;
+        ph.weight = 0.3;
+        st = rnnfx_audio_resample(&work, in->rate, in->frames, out, phase_progress, &ph, name, err);
         rnnfx_audio_free(&work);
     } else if (!st) {
         *out = work; /* ran in place: the buffer is the output */

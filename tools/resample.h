@@ -27,9 +27,13 @@ size_t rnnfx_resample_length(size_t frames, double in_rate, double out_rate);
 nn_status rnnfx_resample(const float *in, size_t in_frames, double in_rate, float *out, size_t out_frames,
                          double out_rate, const char *name, nn_error *err);
 
+/* Told how far a long job is, 0..1 (may be NULL). */
+typedef void (*rnnfx_progress_fn)(void *ctx, double fraction);
+
 /* Converts every channel of `in` to `rate` into `out` (allocated here, freed by the caller with
- * rnnfx_audio_free). With out_frames == 0 the length is rnnfx_resample_length. */
+ * rnnfx_audio_free). With out_frames == 0 the length is rnnfx_resample_length. Each channel comes
+ * out exactly as rnnfx_resample would give it on its own. */
 nn_status rnnfx_audio_resample(const rnnfx_audio *in, double rate, size_t out_frames, rnnfx_audio *out,
-                               const char *name, nn_error *err);
+                               rnnfx_progress_fn progress, void *ctx, const char *name, nn_error *err);
 
 #endif

@@ -2,10 +2,12 @@
  * so that every case differs from a good file in exactly one way. */
 #include "bad_inputs.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* The reference model's text with the first occurrence of `from` replaced by `to`; written to
  * the scratch file `name`. */
@@ -162,6 +164,21 @@ static int make_audio_empty(char p[PATH_CAP])
     return wav_write(p, 1, 48000, 0, NULL);
 }
 
+/* A WAV whose header (honestly) announces 600 M samples: a sparse file, so it costs no disk. */
+static int make_audio_too_long(char p[PATH_CAP])
+{
+    const uint32_t n = 600u << 20;
+    unsigned char h[44];
+    memcpy(h, "RIFF\0\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0\x80\xbb\0\0\x80\xbb\0\0\x01\0\x08\0data", 40);
+    uint32_t riff = 36 + n;
+    for (int i = 0; i < 4; i++) h[4 + i] = (unsigned char)(riff >> (8 * i)), h[40 + i] = (unsigned char)(n >> (8 * i));
+    scratch_path(p, "too_long.wav");
+    FILE *f = fopen(p, "wb");
+    if (!f) return -1;
+    int ok = fwrite(h, 1, sizeof h, f) == sizeof h && fflush(f) == 0 && ftruncate(fileno(f), (off_t)sizeof h + n) == 0;
+    return fclose(f) == 0 && ok ? 0 : -1;
+}
+
 static int make_audio_directory(char p[PATH_CAP])
 {
     scratch_path(p, "folder.wav");
@@ -192,6 +209,7 @@ static const bad_case cases[] = {
     {"audio_missing", BAD_IN, "no such file", make_audio_missing},
     {"audio_empty", BAD_IN, "no audio", make_audio_empty},
     {"audio_directory", BAD_IN, "directory", make_audio_directory},
+    {"audio_too_long", BAD_IN, "too long", make_audio_too_long},
     {"output_missing_folder", BAD_OUT, "folder does not exist", make_output_missing_folder},
 };
 

@@ -204,11 +204,16 @@ int count_files_starting(const char *dir, const char *prefix)
 
 int wav_write(const char *path, int channels, int rate, size_t frames, const float *samples)
 {
+    return sound_write(path, SF_FORMAT_WAV | SF_FORMAT_FLOAT, channels, rate, frames, samples);
+}
+
+int sound_write(const char *path, int format, int channels, int rate, size_t frames, const float *samples)
+{
     SF_INFO info;
     memset(&info, 0, sizeof info);
     info.samplerate = rate;
     info.channels = channels;
-    info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+    info.format = format;
     SNDFILE *sf = sf_open(path, SFM_WRITE, &info);
     if (!sf) return -1;
     sf_count_t w = frames ? sf_writef_float(sf, samples, (sf_count_t)frames) : 0;

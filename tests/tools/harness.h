@@ -54,6 +54,8 @@ int count_files_starting(const char *dir, const char *prefix);
 
 /* Float WAV through libsndfile. Samples are interleaved. Return 0 on success. */
 int wav_write(const char *path, int channels, int rate, size_t frames, const float *samples);
+/* Writes through libsndfile in another format (SF_FORMAT_* major | subtype). */
+int sound_write(const char *path, int format, int channels, int rate, size_t frames, const float *samples);
 /* Reads any file libsndfile reads as float, interleaved (caller frees); NULL on failure. */
 float *wav_read(const char *path, int *channels, int *rate, size_t *frames);
 

@@ -5,10 +5,14 @@
  *   - each channel of a multichannel file (pairs through nn_run2, an odd one through nn_run)
  *     equals --channel k, and equals processing a mono file of that channel;
  *   - --param by name, p-number and index sets the knob the engine API sets, bad knobs are refused;
- *   - NaN in the input: a warning, silence for that block, finite output, success. */
+ *   - NaN in the input: a warning, silence for that block, finite output, success;
+ *   - FLAC and AIFF (integer samples) read as the same samples in float WAV give the same output;
+ *   - --progress draws the progress line. */
 #include "check.h"
 #include "harness.h"
 #include "nn.h"
+
+#include <sndfile.h>
 
 #include <math.h>
 #include <stdio.h>
@@ -255,6 +259,62 @@ static void nonfinite_input(void)
     }
 }
 
+/* Integer formats: the command must hear the same samples libsndfile decodes. */
+static void other_formats(void)
+{
+    static float x[2 * 9600];
+    float ch[9600];
+    for (int c = 0; c < 2; c++) {
+        test_signal(ch, 9600, 48000, 11 + (unsigned)c);
+        for (int i = 0; i < 9600; i++) x[2 * i + c] = 0.5f * ch[i]; /* within -1..1: integer formats */
+    }
+    char model[PATH_CAP], in[PATH_CAP], as_float[PATH_CAP];
+    ref_path(model, "guitarml_lstm20_skip.json");
+    const struct {
+        const char *name;
+        int format;
+    } formats[] = {{"in.flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_24}, {"in.aiff", SF_FORMAT_AIFF | SF_FORMAT_PCM_16},
+                   {"in16.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16}};
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
+        scratch_path(in, formats[i].name);
+        CHECK(sound_write(in, formats[i].format, 2, 48000, 9600, x) == 0, "cannot write %s", in);
+        int c, rate;
+        size_t n;
+        float *decoded = wav_read(in, &c, &rate, &n);
+        CHECK(decoded && n == 9600 && c == 2, "cannot read back %s", in);
+        if (!decoded) continue;
+        scratch_path(as_float, "decoded.wav");
+        CHECK(wav_write(as_float, 2, 48000, n, decoded) == 0, "cannot write %s", as_float);
+        size_t f1, f2;
+        int c1, c2;
+        float *y1 = process(model, in, "fmt_out1.wav", NULL, NULL, &f1, &c1);
+        float *y2 = process(model, as_float, "fmt_out2.wav", NULL, NULL, &f2, &c2);
+        CHECK(y1 && y2 && f1 == f2 && c1 == 2 && !memcmp(y1, y2, f1 * 2 * sizeof(float)),
+              "%s: output differs from the float WAV of the same samples", formats[i].name);
+        free(y1);
+        free(y2);
+        free(decoded);
+    }
+}
+
+static void progress_line(void)
+{
+    char model[PATH_CAP], in[PATH_CAP], out[PATH_CAP];
+    ref_path(model, "keras_lstm8.json");
+    scratch_path(in, "progress_in.wav");
+    scratch_path(out, "progress_out.wav");
+    static float x[4800];
+    test_signal(x, 4800, 44100, 1);
+    CHECK(wav_write(in, 1, 44100, 4800, x) == 0, "cannot write %s", in);
+    cmd_result r = run_rnnfx("process", model, in, out, "--progress", (const char *)NULL);
+    CHECK(r.code == 0 && contains(r.err, "processing: 100%"), "--progress: exit %d, stderr: %s", r.code, r.err);
+    cmd_free(&r);
+    /* Not a terminal, no --progress: no progress line. */
+    r = run_rnnfx("process", model, in, out, (const char *)NULL);
+    CHECK(r.code == 0 && !contains(r.err, "processing"), "progress line without --progress: %s", r.err);
+    cmd_free(&r);
+}
+
 int main(int argc, char **argv)
 {
     harness_init(argc, argv);
@@ -262,5 +322,7 @@ int main(int argc, char **argv)
     blocks_and_channels();
     knobs();
     nonfinite_input();
+    other_formats();
+    progress_line();
     return check_exit();
 }

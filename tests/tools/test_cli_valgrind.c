@@ -1,6 +1,6 @@
 /* test_cli_valgrind.c - the command under valgrind's memcheck: a few bad model files (each takes
  * a different way out of the readers), a bad audio file, and one full process run (resampling
- * included). No invalid access, no uninitialised value used, no leak.
+ * included), eval, info and convert. No invalid access, no uninitialised value used, no leak.
  * valgrind's own exit code for errors is set apart from rnnfx's (which exits 1 on a bad file). */
 #include "bad_inputs.h"
 #include "check.h"
@@ -81,5 +81,11 @@ int main(int argc, char **argv)
     CHECK(file_exists(out), "no output from the process run");
     const char *info[] = {"info", model, NULL};
     under_valgrind(vg, "info", 0, info);
+    const char *eval[] = {"eval", "--json", model, stereo, stereo, NULL};
+    under_valgrind(vg, "eval (resampling)", 0, eval);
+    char converted[PATH_CAP];
+    scratch_path(converted, "vg_converted.json");
+    const char *convert[] = {"convert", model, converted, NULL};
+    under_valgrind(vg, "convert", 0, convert);
     return check_exit();
 }
