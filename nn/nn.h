@@ -120,8 +120,8 @@ float nn_state_cond(const nn_state *s, int k);
 /* [RT] Runs n samples: in[n] -> out[n] (in and out may alias). Deterministic: the same model,
  * state and input give the same bits whatever the block size and whichever front end calls it.
  * Denormals are flushed inside (the caller's FP environment is restored on return).
- * Returns 0, or NN_RUN_NONFINITE when the network produced a non-finite value (e.g. from a
- * NaN/Inf input): then the state has been reset and the whole block is zeros. */
+ * Returns 0, or NN_RUN_NONFINITE when the input held a NaN or an Inf, or the network produced a
+ * non-finite value: then the state has been reset and the whole block is zeros. */
 #define NN_RUN_NONFINITE 1
 int nn_run(nn_state *s, const float *in, float *out, size_t n);
 

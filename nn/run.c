@@ -6,13 +6,21 @@
 #include <math.h>
 #include <string.h>
 
-/* A non-finite output means the state is poisoned (NaN/Inf input, or an overflow): start over
- * from the initial state and output silence for this block rather than let it escape. */
-static int guard(nn_state *s, float *out, size_t n)
+/* 0 when every value is finite: x * 0 is 0 for finite x and NaN for NaN or +-Inf. */
+static int all_finite(const float *a, size_t n)
 {
     float acc = 0.0f;
-    for (size_t i = 0; i < n; i++) acc += out[i] * 0.0f; /* NaN iff some out[i] is NaN or Inf */
-    if (acc == 0.0f) return 0;
+    for (size_t i = 0; i < n; i++) acc += a[i] * 0.0f;
+    return acc == 0.0f;
+}
+
+/* A non-finite input, or output (an overflow inside), means the state is or would be poisoned:
+ * start over from the initial state and output silence for this block rather than let it
+ * escape. The input is checked too because a saturating network can turn +-Inf into a finite,
+ * wrong output (a click) without any NaN showing. */
+static int guard(nn_state *s, float *out, size_t n, int in_ok)
+{
+    if (in_ok && all_finite(out, n)) return 0;
     nn_state_reset(s);
     memset(out, 0, n * sizeof *out);
     return 1;
@@ -22,8 +30,9 @@ int nn_run(nn_state *s, const float *in, float *out, size_t n)
 {
     if (!n) return 0;
     nn_fpenv fp = nn_fpenv_enter();
-    s->m->k->run(&s, 1, &in, &out, n);
-    int r = guard(s, out, n) ? NN_RUN_NONFINITE : 0;
+    int in_ok = all_finite(in, n); /* before the run: in and out may alias */
+    if (in_ok) s->m->k->run(&s, 1, &in, &out, n);
+    int r = guard(s, out, n, in_ok) ? NN_RUN_NONFINITE : 0;
     nn_fpenv_leave(fp);
     return r;
 }
@@ -33,16 +42,17 @@ int nn_run2(nn_state *a, nn_state *b, const float *in_a, const float *in_b, floa
 {
     if (!n) return 0;
     nn_fpenv fp = nn_fpenv_enter();
-    if (a->m == b->m) {
+    int ok_a = all_finite(in_a, n), ok_b = all_finite(in_b, n);
+    if (ok_a && ok_b && a->m == b->m) {
         nn_state *st[2] = {a, b};
         const float *in[2] = {in_a, in_b};
         float *out[2] = {out_a, out_b};
         a->m->k->run(st, 2, in, out, n);
-    } else { /* two models (e.g. during a swap): each on its own */
-        a->m->k->run(&a, 1, &in_a, &out_a, n);
-        b->m->k->run(&b, 1, &in_b, &out_b, n);
+    } else { /* two models (e.g. during a swap), or one channel to be silenced: each on its own */
+        if (ok_a) a->m->k->run(&a, 1, &in_a, &out_a, n);
+        if (ok_b) b->m->k->run(&b, 1, &in_b, &out_b, n);
     }
-    int r = (guard(a, out_a, n) ? 1 : 0) | (guard(b, out_b, n) ? 2 : 0);
+    int r = (guard(a, out_a, n, ok_a) ? 1 : 0) | (guard(b, out_b, n, ok_b) ? 2 : 0);
     nn_fpenv_leave(fp);
     return r;
 }

@@ -149,6 +149,11 @@ int main(void)
             for (int k = 0; k < c->n_cond; k++) nn_state_set_cond(a, k, cond_b[k]);
             nn_run(a, x2, y3, N);
             CHECK(!memcmp(y2, y3, sizeof y), "%s: state not clean after a NaN block", what);
+            /* +-Inf alone: saturating networks would turn it into a finite click; caught too. */
+            float inf_in[64];
+            for (int i = 0; i < 64; i++) inf_in[i] = x[i];
+            inf_in[33] = -INFINITY;
+            CHECK(nn_run(b1, inf_in, out, 64) == NN_RUN_NONFINITE, "%s: -Inf input not reported", what);
             /* A NaN on one channel of nn_run2 leaves the other alone. */
             nn_state_reset(a), nn_state_reset(b);
             float ok_out[64];
