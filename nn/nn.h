@@ -131,6 +131,16 @@ int nn_run(nn_state *s, const float *in, float *out, size_t n);
 int nn_run2(nn_state *a, nn_state *b, const float *in_a, const float *in_b, float *out_a,
             float *out_b, size_t n);
 
+/* Samples of silence that nn_state_prewarm runs (at the model's rate). */
+#define NN_PREWARM_SAMPLES 8192
+
+/* [RT, but O(NN_PREWARM_SAMPLES)] Resets s, then runs NN_PREWARM_SAMPLES of silence, so the
+ * state is the one the network settles into on silence and the first real sample meets no
+ * start-up transient (a zero state is not where most networks rest). Keeps the conditioning
+ * values: set them first. Every front end starts a model this way - the plugin before a model
+ * plays, `rnnfx process` before the first sample - so that both give the same bits. */
+void nn_state_prewarm(nn_state *s);
+
 /* ---- Kernels ------------------------------------------------------------------------------ */
 
 /* Which SIMD kernels this CPU gets ("avx2+fma", "sse2", "generic", ...). Decided once. */
