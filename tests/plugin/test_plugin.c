@@ -1,0 +1,896 @@
+/*
+ * test_plugin.c - the plugin, driven by the lilv test host (host.h), one scenario per run:
+ *
+ *   test_plugin <scenario>      (scenarios: see the table at the bottom)
+ *
+ * Every run() and work_response() happens inside the real-time window of rtwindow.h, so each
+ * scenario is also a real-time check: an allocation, lock or blocking call aborts the test.
+ * Expected outputs come from the engine directly (nn_run on a pre-warmed state), never from the
+ * plugin itself. "Exactly equal" means == on every sample (so +0 and -0 count as equal).
+ */
+#define _GNU_SOURCE
+#include "check.h"
+#include "host.h"
+#include "nn.h"
+#include "nn_spec.h"
+#include "rtwindow.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <samplerate.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MONO "urn:rnnfx:mono"
+#define STEREO "urn:rnnfx:stereo"
+#define RATE 48000.0
+#define RAMP ((uint32_t)(RATE * 0.020 + 0.5)) /* the plugin's 20 ms ramps */
+
+static char ref_dir[2048], tmp_dir[2048];
+
+static const char *ref(const char *name)
+{
+    static char paths[8][4096];
+    static int next;
+    char *p = paths[next++ % 8];
+    snprintf(p, 4096, "%s/%s", ref_dir, name);
+    return p;
+}
+
+static const char *tmp(const char *name)
+{
+    static char paths[8][4096];
+    static int next;
+    char *p = paths[next++ % 8];
+    snprintf(p, 4096, "%s/%s", tmp_dir, name);
+    return p;
+}
+
+/* ---- Signals -------------------------------------------------------------------------------- */
+
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
+static uint32_t rnd(void)
+{
+    rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+    return (uint32_t)(rng >> 11);
+}
+static double rnd01(void) { return (rnd() & 0xFFFFFF) / 16777216.0; }
+
+/* A guitar-like phrase: plucked notes (decaying harmonics) every 0.4 s, a little noise. */
+static float *guitar(size_t n, uint32_t seed)
+{
+    rng = 0x9E3779B97F4A7C15ull ^ seed;
+    float *x = calloc(n, sizeof(float));
+    size_t note_len = (size_t)(0.4 * RATE);
+    for (size_t start = 0; start < n; start += note_len) {
+        double f0 = 82.4 * pow(2.0, (rnd() % 24) / 12.0), amp = 0.2 + 0.4 * rnd01();
+        for (int k = 1; k <= 6; k++) { /* a decaying sine, by rotation: no libm per sample */
+            double w = 2 * M_PI * f0 * k / RATE, decay = exp(-(3.0 + k) / RATE);
+            double c = cos(w) * decay, sn = sin(w) * decay, re = amp / (k * k), im = 0;
+            for (size_t i = start; i < n && i < start + 2 * note_len; i++) {
+                x[i] += (float)im;
+                double r2 = re * c - im * sn;
+                im = re * sn + im * c, re = r2;
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++) x[i] += (float)(1e-3 * (rnd01() - 0.5));
+    return x;
+}
+
+/* ---- The engine's own answer ------------------------------------------------------------------ */
+
+/* model(x) from a pre-warmed state (or a reset one), conditioning `cond` (may be NULL). */
+static float *engine_run(const char *path, const float *x, size_t n, const float *cond, bool prewarm)
+{
+    nn_error err;
+    nn_model *m = nn_model_load_file(path, &err);
+    if (!m) {
+        fprintf(stderr, "%s\n", err.msg);
+        exit(1);
+    }
+    nn_state *s = nn_state_new(m, &err);
+    for (int k = 0; cond && k < NN_MAX_COND; k++) nn_state_set_cond(s, k, cond[k]);
+    if (prewarm) nn_state_prewarm(s);
+    float *y = calloc(n ? n : 1, sizeof(float));
+    nn_run(s, x, y, n);
+    nn_state_free(s);
+    nn_model_free(m);
+    return y;
+}
+
+/* ---- Helpers ------------------------------------------------------------------------------------ */
+
+/* Runs x through a mono host in blocks of random size (1..max_block), y = output. */
+static void run_blocks(Host *h, const float *x, float *y, size_t n, uint32_t max_block)
+{
+    for (size_t off = 0; off < n;) {
+        uint32_t b = 1 + rnd() % max_block;
+        if (rnd() % 16 == 0) b = max_block; /* the largest, now and then */
+        if (b > n - off) b = (uint32_t)(n - off);
+        const float *in[1] = {x + off};
+        float *out[1] = {y + off};
+        host_run(h, in, out, b);
+        off += b;
+    }
+}
+
+static size_t count_unequal(const float *a, const float *b, size_t n, size_t *first)
+{
+    size_t bad = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!(a[i] == b[i])) {
+            if (!bad && first) *first = i;
+            bad++;
+        }
+    return bad;
+}
+
+static bool all_finite(const float *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(y[i])) return false;
+    return true;
+}
+
+static double max_step(const float *y, size_t n)
+{
+    double m = 0;
+    for (size_t i = 1; i < n; i++) m = fmax(m, fabs((double)y[i] - y[i - 1]));
+    return m;
+}
+
+static void write_file(const char *path, const char *text, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(text, 1, len, f) != len) {
+        fprintf(stderr, "%s: cannot write\n", path);
+        exit(1);
+    }
+    fclose(f);
+}
+
+/* A model file from a spec made here (nn_spec_init_random), at `rate` Hz; identity = all
+ * weights zero with the skip on, so that the model's output is its input. */
+static void make_model(const char *path, int n_cond, double rate, bool identity, uint64_t seed)
+{
+    nn_spec s;
+    nn_spec_init(&s);
+    nn_spec_init_random(&s, NN_CELL_LSTM, 1, 8, n_cond, identity ? 1 : 0, seed);
+    s.sample_rate = rate;
+    if (identity) {
+        for (int l = 0; l < s.n_rec; l++) {
+            nn_rec_spec *r = &s.rec[l];
+            int G = nn_cell_gates(r->type);
+            memset(r->w_ih, 0, sizeof(float) * (size_t)(G * r->hidden * r->in));
+            memset(r->w_hh, 0, sizeof(float) * (size_t)(G * r->hidden * r->hidden));
+            memset(r->b_ih, 0, sizeof(float) * (size_t)(G * r->hidden));
+            if (r->b_hh) memset(r->b_hh, 0, sizeof(float) * (size_t)(G * r->hidden));
+        }
+        for (int l = 0; l < s.n_dense; l++) {
+            memset(s.dense[l].w, 0, sizeof(float) * (size_t)(s.dense[l].in * s.dense[l].out));
+            memset(s.dense[l].b, 0, sizeof(float) * (size_t)s.dense[l].out);
+        }
+    }
+    nn_error err;
+    nn_model *m = nn_model_build(&s, "test model", &err);
+    if (!m || nn_model_write_keras(m, path, &err)) {
+        fprintf(stderr, "%s\n", err.msg);
+        exit(1);
+    }
+    nn_model_free(m);
+    nn_spec_free(&s);
+}
+
+/* ---- Scenarios ------------------------------------------------------------------------------------ */
+
+/* No model: audio passes through untouched, and the plugin says so. */
+static void test_passthrough(void)
+{
+    Host *h = host_new(MONO, RATE, WORKER_SYNC);
+    CHECK(h, "host");
+    if (!h) return;
+    host_settle(h);
+    CHECK(strstr(host_status(h), "passing audio through"), "status: %s", host_status(h));
+    size_t n = 20000;
+    float *x = guitar(n, 1), *y = calloc(n, sizeof(float));
+    run_blocks(h, x, y, n, 8192);
+    size_t first = 0, bad = count_unequal(x, y, n, &first);
+    CHECK(bad == 0, "%zu samples differ from the input (first at %zu)", bad, first);
+    CHECK(host_get(h, "latency") == 0.0f, "latency %g", host_get(h, "latency"));
+    CHECK(host_rt_log_calls(h) == 0, "logged from the audio thread");
+    host_free(h);
+    free(x), free(y);
+}
+
+/* The plugin is the engine: same bits as nn_run on a pre-warmed state, whatever the blocks. */
+static void test_basic(void)
+{
+    const char *model = ref("keras_lstm8.json");
+    Host *h = host_new(MONO, RATE, WORKER_SYNC);
+    CHECK(h, "host");
+    if (!h) return;
+    CHECK(host_load(h, model), "load: %s", host_status(h));
+    CHECK(!strcmp(host_model_path(h), model), "notify path '%s'", host_model_path(h));
+    CHECK(!strncmp(host_status(h), "loaded ", 7), "status '%s'", host_status(h));
+
+    size_t n = 3 * 48000;
+    float *x = guitar(n, 2), *y = calloc(n, sizeof(float)), *want = engine_run(model, x, n, NULL, true);
+    run_blocks(h, x, y, n, 8192);
+    size_t first = 0, bad = count_unequal(y, want, n, &first);
+    CHECK(bad == 0, "%zu of %zu samples differ from nn_run (first at %zu: %.9g vs %.9g)", bad, n, first,
+          bad ? y[first] : 0.0, bad ? want[first] : 0.0);
+    CHECK(host_get(h, "latency") == 0.0f, "latency %g", host_get(h, "latency"));
+
+    /* patch:Get is answered with the path and the status. */
+    host_send_get(h);
+    const float *in[1] = {x};
+    float *out[1] = {y};
+    unsigned loaded = host_loaded_count(h);
+    host_run(h, in, out, 0);
+    CHECK(!strcmp(host_model_path(h), model), "patch:Get answer '%s'", host_model_path(h));
+    CHECK(host_loaded_count(h) == loaded + 1, "patch:Get: no status");
+    CHECK(strstr(host_log(h), "loaded"), "log: %s", host_log(h));
+    CHECK(host_rt_log_calls(h) == 0, "logged from the audio thread");
+    host_free(h);
+    free(x), free(y), free(want);
+}
+
+/* Stereo: two channels, two states, one pass - each channel as the engine gives it. */
+static void test_stereo(void)
+{
+    const char *model = ref("nam_lstm_2x8.nam");
+    Host *h = host_new(STEREO, RATE, WORKER_SYNC);
+    CHECK(h && host_channels(h) == 2, "stereo host");
+    if (!h) return;
+    CHECK(host_load(h, model), "load: %s", host_status(h));
+    size_t n = 2 * 48000;
+    float *xl = guitar(n, 3), *xr = guitar(n, 4);
+    float *yl = calloc(n, sizeof(float)), *yr = calloc(n, sizeof(float));
+    float *wl = engine_run(model, xl, n, NULL, true), *wr = engine_run(model, xr, n, NULL, true);
+    /* Half the blocks in place (the host may hand the same buffer in and out). */
+    float *bl = malloc(n * sizeof(float)), *br = malloc(n * sizeof(float));
+    memcpy(bl, xl, n * sizeof(float)), memcpy(br, xr, n * sizeof(float));
+    for (size_t off = 0; off < n;) {
+        uint32_t b = 1 + rnd() % 4096;
+        if (b > n - off) b = (uint32_t)(n - off);
+        bool inplace = rnd() & 1;
+        const float *in[2] = {inplace ? bl + off : xl + off, inplace ? br + off : xr + off};
+        float *out[2] = {inplace ? bl + off : yl + off, inplace ? br + off : yr + off};
+        host_run(h, in, out, b);
+        if (inplace) memcpy(yl + off, bl + off, b * sizeof(float)), memcpy(yr + off, br + off, b * sizeof(float));
+        off += b;
+    }
+    CHECK(count_unequal(yl, wl, n, NULL) == 0, "left differs from nn_run");
+    CHECK(count_unequal(yr, wr, n, NULL) == 0, "right differs from nn_run");
+    host_free(h);
+    free(xl), free(xr), free(yl), free(yr), free(wl), free(wr), free(bl), free(br);
+}
+
+/* Bad files: each is refused with an error that names it; the model playing is not disturbed
+ * by a single bit. */
+static void test_bad_files(void)
+{
+    const char *model = ref("keras_gru8_dense8.json");
+    char trunc[4096];
+    snprintf(trunc, sizeof trunc, "%s", tmp("truncated.json"));
+    FILE *f = fopen(model, "rb");
+    char buf[2000];
+    size_t got = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    write_file(trunc, buf, got / 2);
+    write_file(tmp("notamodel.json"), "{\"hello\": [1, 2, 3]}", 20);
+    write_file(tmp("binary.nam"), "\x7f" "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0", 16);
+    const char *wavenet = "{\"version\": \"0.5.0\", \"architecture\": \"WaveNet\", \"config\": {}, \"weights\": []}";
+    write_file(tmp("wavenet.nam"), wavenet, strlen(wavenet));
+    const char *bad[] = {trunc, tmp("notamodel.json"), tmp("binary.nam"), tmp("wavenet.nam"), tmp("missing.json"), tmp_dir};
+
+    Host *h = host_new(MONO, RATE, WORKER_SYNC);
+    CHECK(h && host_load(h, model), "load");
+    if (!h) return;
+    size_t n = 2 * 48000, nb = sizeof bad / sizeof bad[0];
+    float *x = guitar(n, 5), *y = calloc(n, sizeof(float)), *want = engine_run(model, x, n, NULL, true);
+    size_t step = n / (nb + 1);
+    for (size_t i = 0, off = 0; off < n; i++) {
+        if (i < nb) {
+            unsigned errors = host_error_count(h);
+            host_send_model(h, bad[i]);
+            const float *in[1] = {x + off};
+            float *out[1] = {y + off};
+            host_run(h, in, out, (uint32_t)step); /* the error arrives during this block */
+            host_run(h, in, out, 0);              /* ... and is told at the next run */
+            const char *base = strrchr(bad[i], '/') + 1;
+            CHECK(host_error_count(h) == errors + 1, "%s: no error reported (status '%s')", bad[i], host_status(h));
+            CHECK(strstr(host_status(h), base), "%s: error does not name the file: '%s'", bad[i], host_status(h));
+            off += step;
+        } else {
+            run_blocks(h, x + off, y + off, n - off, 1024);
+            off = n;
+        }
+    }
+    size_t first = 0, diff = count_unequal(y, want, n, &first);
+    CHECK(diff == 0, "%zu samples differ from the uninterrupted model (first at %zu)", diff, first);
+    CHECK(!strcmp(host_model_path(h), model), "path changed to '%s'", host_model_path(h));
+    CHECK(strstr(host_log(h), "not supported") || strstr(host_log(h), "WaveNet"), "log lacks the WaveNet error: %s",
+          host_log(h));
+    printf("errors reported: %u; last: %s\n", host_error_count(h), host_status(h));
+    host_free(h);
+    free(x), free(y), free(want);
+}
+
+/* A swap fades the old model out and the new one in over 20 ms, both running; then the new one
+ * plays alone, exactly. Unsetting the model fades to the dry input. */
+static void test_swap(WorkerMode mode)
+{
+    const char *a = ref("keras_lstm8.json"), *b = ref("nam_lstm_2x8.nam");
+    Host *h = host_new(MONO, RATE, mode);
+    CHECK(h && host_load(h, a), "load A");
+    if (!h) return;
+    size_t n = 48000, at = 10000, blk = 500; /* B requested in the block starting at `at` */
+    float *x = guitar(n, 6), *y = calloc(n, sizeof(float));
+    float *ya = engine_run(a, x, n, NULL, true);
+    for (size_t off = 0; off < n; off += blk) {
+        if (off == at) host_send_model(h, b);
+        const float *in[1] = {x + off};
+        float *out[1] = {y + off};
+        host_run(h, in, out, (uint32_t)blk);
+    }
+    /* B was installed after the block that asked for it (in the nested mode, at once): it plays
+     * from there on. */
+    size_t start = mode == WORKER_NESTED ? at : at + blk;
+    float *yb = engine_run(b, x + start, n - start, NULL, true);
+    CHECK(count_unequal(y, ya, start, NULL) == 0, "before the swap: not model A");
+    double worst = 0;
+    for (size_t i = 0; i < RAMP; i++) {
+        float f = (float)(i + 1) / (float)RAMP;
+        float want = f * yb[i] + (1.0f - f) * ya[start + i];
+        worst = fmax(worst, fabs(y[start + i] - want));
+    }
+    CHECK(worst < 1e-6, "crossfade differs from f*B + (1-f)*A by %g", worst);
+    size_t first = 0, bad = count_unequal(y + start + RAMP, yb + RAMP, n - start - RAMP, &first);
+    CHECK(bad == 0, "after the fade: %zu samples are not model B (first at %zu)", bad, first);
+    CHECK(!strcmp(host_model_path(h), b), "path '%s'", host_model_path(h));
+
+    /* Unset: fade to the input, then the input exactly. */
+    host_send_model(h, "");
+    const float *in[1] = {x};
+    float *out[1] = {y};
+    host_run(h, in, out, 1000);
+    host_run(h, in, out, 4000);
+    CHECK(count_unequal(y + RAMP, x + RAMP, 4000 - RAMP, NULL) == 0, "after unset: not the dry input");
+    CHECK(strstr(host_status(h), "passing audio through"), "status '%s'", host_status(h));
+    host_free(h);
+    free(x), free(y), free(ya), free(yb);
+}
+
+/* 1000 patch:Set, alternating good and bad files, while audio runs in random blocks and a
+ * worker thread loads: no crash, every sample finite, no step bigger than the models' own
+ * steps plus what the crossfade allows. */
+static unsigned count_lines(const char *text, const char *what)
+{
+    unsigned n = 0;
+    for (const char *p = text; (p = strstr(p, what)); p += strlen(what)) n++;
+    return n;
+}
+
+static void test_storm(void)
+{
+    const char *good[] = {ref("keras_lstm8.json"), ref("keras_gru8_dense8.json")};
+    write_file(tmp("storm_bad.json"), "{\"layers\": [", 12);
+    const char *bad[] = {tmp("storm_bad.json"), tmp("storm_missing.nam")};
+    Host *h = host_new(MONO, RATE, WORKER_THREAD);
+    CHECK(h && host_load(h, good[0]), "load");
+    if (!h) return;
+    size_t n = 30 * 48000, nref = 5 * 48000; /* the storm ends when 1000 messages are out */
+    float *x = guitar(n, 7), *y = calloc(n, sizeof(float));
+    float *y0 = engine_run(good[0], x, nref, NULL, true), *y1 = engine_run(good[1], x, nref, NULL, true);
+    /* What a swap may do per sample: a model's own largest step, plus the largest difference
+     * between the two models spread over the fade (measured on the first seconds: the phrase
+     * is the same kind of playing throughout). */
+    double diff = 0;
+    for (size_t i = 0; i < nref; i++) diff = fmax(diff, fabs((double)y0[i] - y1[i]));
+    double bound = fmax(max_step(y0, nref), max_step(y1, nref)) + diff / RAMP;
+
+    unsigned sets = 0, waits = 0;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    size_t off = 0;
+    const char *last_good = good[0];
+    bool wait = false;
+    while (off < n && !(sets == 1000 && !wait && off > 48000)) {
+        /* A patch:Set before about every other block; now and then the audio goes on until
+         * the worker has answered (so that swaps complete and fade, as they do live), else
+         * requests pile up while a load is in flight (and only the latest is kept). */
+        if (sets < 1000 && !wait && rnd() % 2 == 0) {
+            const char *p = sets % 2 ? bad[(sets / 2) % 2] : good[(sets / 2 + 1) % 2];
+            if (!(sets % 2)) last_good = p;
+            host_send_model(h, p);
+            sets++;
+            wait = rnd() % 4 == 0;
+            waits += wait;
+        }
+        uint32_t b = wait ? 16 + rnd() % 48 : 16 + rnd() % 512;
+        if (b > n - off) b = (uint32_t)(n - off);
+        const float *in[1] = {x + off};
+        float *out[1] = {y + off};
+        host_run(h, in, out, b);
+        off += b;
+        if (wait && host_worker_idle(h)) wait = false;
+        if (wait) { /* small blocks, paced, while the worker loads */
+            struct timespec ts = {0, 100000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    host_settle(h);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    n = off;
+    double worst = max_step(y, n);
+    unsigned loads = count_lines(host_log(h), "rnnfx: loaded"), errors = count_lines(host_log(h), ": not valid JSON") +
+                                                                        count_lines(host_log(h), "truncated") +
+                                                                        count_lines(host_log(h), "storm_missing");
+    CHECK(sets == 1000, "only %u patch:Set sent", sets);
+    CHECK(all_finite(y, n), "non-finite output");
+    CHECK(worst <= bound * 1.5, "a step of %g (bound %g: a click)", worst, bound);
+    /* Requests made while a load was in flight replace each other, so the last good file
+     * sent may never have been loaded; the model playing at the end is the last one loaded. */
+    const char *last = NULL;
+    for (const char *p = host_log(h); (p = strstr(p, "rnnfx: loaded ")); p += 14) last = p + 14;
+    const char *base = strrchr(host_model_path(h), '/');
+    CHECK(last && base && !strncmp(last, base + 1, strlen(base + 1)), "ends on '%s', but the last model loaded was %.40s",
+          host_model_path(h), last ? last : "none");
+    (void)last_good;
+    CHECK(loads > 50 && errors > 50, "too few loads (%u) or errors (%u) completed: the storm did not storm", loads,
+          errors);
+    CHECK(host_rt_log_calls(h) == 0, "logged from the audio thread");
+    printf("storm: %u patch:Set (%u waited for) in %.1f s of audio, %.2f s wall: the worker loaded %u models and "
+           "refused %u files, the rest were superseded; largest step %.4g (bound %.4g)\n",
+           sets, waits, n / RATE, (t1.tv_sec - t0.tv_sec) + 1e-9 * (t1.tv_nsec - t0.tv_nsec), loads, errors, worst,
+           bound);
+    host_free(h);
+    free(x), free(y), free(y0), free(y1);
+}
+
+/* Only the latest request counts, and a bad one does not throw away a good one loaded before
+ * it. The worker here works only when told (loads stay "in flight" as long as the test likes). */
+static void test_latest(void)
+{
+    const char *a = ref("keras_lstm8.json"), *b = ref("keras_gru8_dense8.json"), *c = ref("nam_lstm_1x3.nam");
+    const char *bad = tmp("latest_missing.json");
+    Host *h = host_new(MONO, RATE, WORKER_MANUAL);
+    CHECK(h && host_load(h, a), "load A");
+    if (!h) return;
+    size_t n = 48000, blk = 1000;
+    float *x = guitar(n, 14), *y = calloc(n, sizeof(float));
+    const float *in[1] = {x};
+    float *out[1] = {y};
+    host_run(h, in, out, (uint32_t)blk); /* audio runs: swaps fade from now on */
+
+    /* B (in flight), then bad, then C: B is superseded by C, the bad one never loads. */
+    host_send_model(h, b);
+    host_run(h, in, out, 10);
+    host_send_model(h, bad);
+    host_run(h, in, out, 10);
+    host_send_model(h, c);
+    host_run(h, in, out, 10);
+    host_settle(h);
+    CHECK(!strcmp(host_model_path(h), c), "B, bad, C: plays '%s'", host_model_path(h));
+    CHECK(!strstr(host_log(h), "latest_missing"), "the superseded bad file was loaded anyway");
+
+    /* C playing; B (in flight), then bad: B loads, the bad one fails, B plays. */
+    unsigned errors = host_error_count(h);
+    host_send_model(h, b);
+    host_run(h, in, out, 10);
+    host_send_model(h, bad);
+    host_run(h, in, out, 10);
+    host_settle(h);
+    CHECK(!strcmp(host_model_path(h), b), "B, bad: plays '%s'", host_model_path(h));
+    CHECK(host_error_count(h) == errors + 1 && strstr(host_status(h), "latest_missing"), "B, bad: status '%s'",
+          host_status(h));
+
+    /* And it really is B that plays, once the fades are over. */
+    for (size_t off = 0; off < n; off += blk) {
+        const float *i1[1] = {x + off};
+        float *o1[1] = {y + off};
+        host_run(h, i1, o1, (uint32_t)blk);
+    }
+    float *yb = engine_run(b, x, n, NULL, true);
+    double e = 0, s = 0;
+    for (size_t i = n / 2; i < n; i++) e += (y[i] - yb[i]) * (y[i] - yb[i]), s += yb[i] * yb[i];
+    CHECK(e / s < 0.05, "the output is not model B (ESR %g)", e / s);
+    host_free(h);
+    free(x), free(y), free(yb);
+}
+
+/* Save, then restore into a new instance (with and without the worker): same bits. */
+static void test_state(void)
+{
+    const char *model = ref("keras_gru8_dense8.json");
+    const char *dir = tmp("state");
+    mkdir(dir, 0755);
+    size_t n = 48000;
+    float *x = guitar(n, 8), *y1 = calloc(n, sizeof(float)), *y2 = calloc(n, sizeof(float));
+
+    Host *h = host_new(MONO, RATE, WORKER_SYNC);
+    CHECK(h, "host");
+    if (!h) return;
+    host_set(h, "input_gain", 3.0f);
+    host_set(h, "mix", 0.75f);
+    CHECK(host_load(h, model), "load");
+    CHECK(host_save(h, dir) == 0, "save");
+    run_blocks(h, x, y1, n, 2048);
+    host_free(h);
+
+    char state[4096];
+    snprintf(state, sizeof state, "%s/state.ttl", dir);
+    FILE *f = fopen(state, "r");
+    char text[8192] = "";
+    if (f) text[fread(text, 1, sizeof text - 1, f)] = '\0', fclose(f);
+    CHECK(strstr(text, "urn:rnnfx:model"), "state.ttl lacks the model: %s", text);
+    struct stat st;
+    CHECK(stat(model, &st) == 0, "lilv deleted the original model file");
+
+    for (int via_worker = 0; via_worker < 2; via_worker++) {
+        Host *g = host_new(MONO, RATE, via_worker ? WORKER_THREAD : WORKER_SYNC);
+        CHECK(g && host_restore(g, dir, via_worker) == 0, "restore");
+        if (!g) continue;
+        host_settle(g);
+        CHECK(host_get(g, "input_gain") == 3.0f && host_get(g, "mix") == 0.75f, "port values not restored");
+        CHECK(strstr(host_model_path(g), "keras_gru8_dense8"), "restored path '%s'", host_model_path(g));
+        run_blocks(g, x, y2, n, 2048);
+        size_t first = 0, bad = count_unequal(y1, y2, n, &first);
+        CHECK(bad == 0, "restore (%s): %zu samples differ from before the save (first at %zu)",
+              via_worker ? "worker" : "in place", bad, first);
+        host_free(g);
+    }
+
+    /* A state saved without a model, restored into an instance playing one: back to dry. */
+    const char *dir0 = tmp("state_nomodel");
+    mkdir(dir0, 0755);
+    Host *e = host_new(MONO, RATE, WORKER_SYNC);
+    CHECK(e && host_save(e, dir0) == 0, "save empty");
+    host_free(e);
+    Host *g = host_new(MONO, RATE, WORKER_SYNC);
+    CHECK(g && host_load(g, model), "load");
+    CHECK(host_restore(g, dir0, true) == 0, "restore empty");
+    host_settle(g);
+    run_blocks(g, x, y2, n, 2048);
+    CHECK(count_unequal(y2, x, n, NULL) == 0, "restoring a state without a model: not pass-through");
+    host_free(g);
+    free(x), free(y1), free(y2);
+}
+
+/* threadSafeRestore: restore() from another thread while run() goes on. */
+typedef struct {
+    Host *h;
+    const char *dir;
+    int rc;
+} RestoreJob;
+
+static void *restore_thread(void *arg)
+{
+    RestoreJob *job = arg;
+    struct timespec ts = {0, 20000000};
+    nanosleep(&ts, NULL);
+    job->rc = host_restore(job->h, job->dir, true);
+    return NULL;
+}
+
+static void test_restore_live(void)
+{
+    const char *model = ref("keras_lstm8.json");
+    const char *dir = tmp("state_live");
+    mkdir(dir, 0755);
+    Host *h = host_new(MONO, RATE, WORKER_SYNC);
+    CHECK(h && host_load(h, model) && host_save(h, dir) == 0, "save");
+    host_free(h);
+
+    Host *g = host_new(MONO, RATE, WORKER_THREAD);
+    CHECK(g != NULL, "host");
+    if (!g) return;
+    size_t n = 5 * 48000;
+    float *x = guitar(n, 9), *y = calloc(n, sizeof(float));
+    RestoreJob job = {g, dir, -1};
+    pthread_t t;
+    pthread_create(&t, NULL, restore_thread, &job);
+    for (size_t off = 0; off < n; off += 256) {
+        const float *in[1] = {x + off};
+        float *out[1] = {y + off};
+        host_run(g, in, out, (uint32_t)(off + 256 <= n ? 256 : n - off));
+        if (off == 256 * 100) pthread_join(t, NULL);
+    }
+    host_settle(g);
+    CHECK(job.rc == 0, "restore failed");
+    CHECK(strstr(host_model_path(g), "keras_lstm8"), "model not restored: '%s'", host_model_path(g));
+    CHECK(all_finite(y, n), "non-finite output");
+    /* From some point on the model plays: the output is no longer the input. */
+    CHECK(count_unequal(y + n / 2, x + n / 2, n / 2, NULL) > 0, "still passing through");
+    host_free(g);
+    free(x), free(y);
+}
+
+/* Bypass fades to the dry input and back; the model keeps running meanwhile, so after the fade
+ * back the output is the model's again, exactly. Mix and gains do what they say. */
+static void test_bypass(void)
+{
+    const char *model = ref("keras_lstm8.json");
+    Host *h = host_new(MONO, RATE, WORKER_SYNC);
+    CHECK(h && host_load(h, model), "load");
+    if (!h) return;
+    size_t n = 48000, blk = 1000, off_at = 10000, on_at = 30000;
+    float *x = guitar(n, 10), *y = calloc(n, sizeof(float)), *want = engine_run(model, x, n, NULL, true);
+    for (size_t off = 0; off < n; off += blk) {
+        if (off == off_at) host_set(h, "enabled", 0.0f);
+        if (off == on_at) host_set(h, "enabled", 1.0f);
+        const float *in[1] = {x + off};
+        float *out[1] = {y + off};
+        host_run(h, in, out, (uint32_t)blk);
+    }
+    double worst = 0;
+    for (size_t i = 0; i < RAMP; i++) { /* the fade out: on goes 1 -> 0 linearly */
+        float on = 1.0f - (float)(i + 1) / RAMP;
+        worst = fmax(worst, fabs(y[off_at + i] - (on * want[off_at + i] + (1 - on) * x[off_at + i])));
+    }
+    CHECK(worst < 1e-5, "fade to bypass is off by %g", worst);
+    CHECK(count_unequal(y + off_at + RAMP, x + off_at + RAMP, on_at - off_at - RAMP, NULL) == 0, "bypassed: not the input");
+    CHECK(count_unequal(y, want, off_at, NULL) == 0, "before bypass: not the model");
+    CHECK(count_unequal(y + on_at + RAMP, want + on_at + RAMP, n - on_at - RAMP, NULL) == 0,
+          "after bypass: not the model (did it stop running?)");
+    CHECK(max_step(y, n) <= fmax(max_step(x, n), max_step(want, n)) * 1.5 + 1e-3, "a click in the bypass fade");
+    host_free(h);
+
+    /* Mix 0.5, input +6 dB, output -6 dB: set before the first run, so no ramp. */
+    Host *g = host_new(MONO, RATE, WORKER_SYNC);
+    host_set(g, "input_gain", 6.0f);
+    host_set(g, "output_level", -6.0f);
+    host_set(g, "mix", 0.5f);
+    CHECK(host_load(g, model), "load");
+    float gin = powf(10.0f, 6.0f * 0.05f), gout = powf(10.0f, -6.0f * 0.05f);
+    float *xg = malloc(n * sizeof(float));
+    for (size_t i = 0; i < n; i++) xg[i] = x[i] * gin;
+    float *wg = engine_run(model, xg, n, NULL, true);
+    run_blocks(g, x, y, n, 4096);
+    worst = 0;
+    for (size_t i = 0; i < n; i++) worst = fmax(worst, fabs(y[i] - (0.5f * gout * wg[i] + 0.5f * x[i])));
+    CHECK(worst < 1e-6, "gains and mix: off by %g", worst);
+    host_free(g);
+    free(x), free(y), free(want), free(xg), free(wg);
+}
+
+/* A NaN or Inf in the input: that block is silent, and the model starts over from its initial
+ * state - the next blocks are the engine's output from a reset state, exactly. */
+static void test_nonfinite(void)
+{
+    const char *model = ref("keras_lstm8.json");
+    Host *h = host_new(MONO, RATE, WORKER_SYNC);
+    CHECK(h && host_load(h, model), "load");
+    if (!h) return;
+    size_t n = 20000, blk = 500, bad_at = 5000;
+    float *x = guitar(n, 11), *y = calloc(n, sizeof(float));
+    const float poison[] = {NAN, INFINITY, -INFINITY};
+    for (int p = 0; p < 3; p++) {
+        float *xp = malloc(n * sizeof(float));
+        memcpy(xp, x, n * sizeof(float));
+        xp[bad_at + 17] = poison[p];
+        for (size_t off = 0; off < n; off += blk) {
+            const float *in[1] = {xp + off};
+            float *out[1] = {y + off};
+            host_run(h, in, out, (uint32_t)blk);
+        }
+        size_t after = bad_at + blk;
+        float *want = engine_run(model, x + after, n - after, NULL, false);
+        bool silent = true;
+        for (size_t i = bad_at; i < after; i++) silent = silent && y[i] == 0.0f;
+        CHECK(silent, "poison %d: the block is not silent", p);
+        CHECK(all_finite(y, n), "poison %d: non-finite output", p);
+        CHECK(count_unequal(y + after, want, n - after, NULL) == 0, "poison %d: not a clean restart", p);
+        free(want), free(xp);
+    }
+    host_free(h);
+    free(x), free(y);
+}
+
+/* Conditioning knobs: set before the load, the output is the engine's with those values;
+ * moved while playing, the change is gradual; a model without conditioning ignores them. */
+static void test_knobs(void)
+{
+    const char *cmodel = tmp("cond2.json");
+    make_model(cmodel, 2, 48000.0, false, 42);
+    Host *h = host_new(MONO, RATE, WORKER_SYNC);
+    host_set(h, "knob1", 0.3f);
+    host_set(h, "knob2", 0.7f);
+    CHECK(host_load(h, cmodel), "load: %s", host_status(h));
+    size_t n = 48000, blk = 512;
+    float *x = guitar(n, 12), *y = calloc(n, sizeof(float));
+    float cond[NN_MAX_COND] = {0.3f, 0.7f, 0.0f};
+    float *want = engine_run(cmodel, x, n, cond, true);
+    run_blocks(h, x, y, n / 2, 4096);
+    CHECK(count_unequal(y, want, n / 2, NULL) == 0, "knobs set before the load: not the engine's output");
+    host_set(h, "knob1", 1.0f);
+    for (size_t off = n / 2; off < n; off += blk) {
+        uint32_t b = (uint32_t)(off + blk <= n ? blk : n - off);
+        const float *in[1] = {x + off};
+        float *out[1] = {y + off};
+        host_run(h, in, out, b);
+    }
+    CHECK(all_finite(y, n), "non-finite output");
+    CHECK(count_unequal(y + n / 2 + RAMP, want + n / 2 + RAMP, n / 2 - RAMP, NULL) > 0, "knob 1 had no effect");
+    float cond1[NN_MAX_COND] = {1.0f, 0.7f, 0.0f};
+    float *want1 = engine_run(cmodel, x, n, cond1, true);
+    double bound = fmax(max_step(want, n), max_step(want1, n)) * 1.5 + 1e-3;
+    CHECK(max_step(y, n) <= bound, "moving a knob clicks: step %g, bound %g", max_step(y, n), bound);
+    host_free(h);
+
+    /* A model without conditioning: moving the knobs changes nothing, not a bit. */
+    const char *model = ref("keras_lstm8.json");
+    Host *g = host_new(MONO, RATE, WORKER_SYNC);
+    CHECK(host_load(g, model), "load");
+    float *plain = engine_run(model, x, n, NULL, true);
+    for (size_t off = 0; off < n; off += blk) {
+        host_set(g, "knob1", (float)((off / blk) % 7) / 6.0f);
+        uint32_t b = (uint32_t)(off + blk <= n ? blk : n - off);
+        const float *in[1] = {x + off};
+        float *out[1] = {y + off};
+        host_run(g, in, out, b);
+    }
+    CHECK(count_unequal(y, plain, n, NULL) == 0, "knobs changed a model that has no conditioning");
+    host_free(g);
+    free(x), free(y), free(want), free(want1), free(plain);
+}
+
+/* Resampling. (1) A model whose output is its input, trained "at 44.1 kHz", in a 48 kHz host:
+ * the output is the input delayed by what the latency port says. (2) A real 44.1 kHz model
+ * against an independent offline path (libsamplerate, best quality): close, once the reported
+ * latency is removed. (3) Block sizes do not matter. */
+static double xcorr_peak(const float *a, const float *b, size_t n, int max_lag, double *norm)
+{
+    /* The lag (b behind a) with the largest correlation, refined with a parabola. */
+    double best = -1e300, c[3] = {0};
+    int at = 0;
+    for (int lag = 0; lag <= max_lag; lag++) {
+        double s = 0;
+        for (size_t i = (size_t)max_lag; i < n; i++) s += (double)a[i - (size_t)lag] * b[i];
+        if (s > best) best = s, at = lag;
+    }
+    for (int k = -1; k <= 1; k++) {
+        int lag = at + k;
+        double s = 0;
+        for (size_t i = (size_t)max_lag + 1; i + 1 < n; i++) s += (double)a[(size_t)((long)i - lag)] * b[i];
+        c[k + 1] = s;
+    }
+    double ea = 0, eb = 0;
+    for (size_t i = (size_t)max_lag; i < n; i++) ea += (double)a[i - (size_t)at] * a[i - (size_t)at], eb += (double)b[i] * b[i];
+    *norm = best / sqrt(ea * eb);
+    double den = c[0] - 2 * c[1] + c[2];
+    return at + (den != 0 ? 0.5 * (c[0] - c[2]) / den : 0.0);
+}
+
+static float *src_convert(const float *x, size_t n, double ratio, size_t *out_n)
+{
+    size_t cap = (size_t)(n * ratio) + 16;
+    float *y = calloc(cap, sizeof(float));
+    SRC_DATA d = {.data_in = x, .data_out = y, .input_frames = (long)n, .output_frames = (long)cap, .src_ratio = ratio};
+    int e = src_simple(&d, SRC_SINC_BEST_QUALITY, 1);
+    if (e) fprintf(stderr, "libsamplerate: %s\n", src_strerror(e)), exit(1);
+    *out_n = (size_t)d.output_frames_gen;
+    return y;
+}
+
+static void test_resample(void)
+{
+    const char *ident = tmp("identity_44k.json");
+    make_model(ident, 0, 44100.0, true, 7);
+    size_t n = 2 * 48000;
+    float *x = calloc(n, sizeof(float)), *y = calloc(n, sizeof(float));
+    for (size_t i = 0; i < n; i++) /* band-limited: 110..1760 Hz */
+        for (int k = 0; k < 5; k++) x[i] += 0.15f * (float)sin(2 * M_PI * 110.0 * (1 << k) * i / RATE + k);
+
+    Host *h = host_new(MONO, RATE, WORKER_SYNC);
+    CHECK(h && host_load(h, ident), "load identity: %s", h ? host_status(h) : "");
+    if (!h) return;
+    float lat = host_get(h, "latency");
+    CHECK(lat > 0 && lat < 400, "latency %g", lat);
+    CHECK(strstr(host_status(h), "resampled"), "status does not say it resamples: %s", host_status(h));
+    run_blocks(h, x, y, n, 8192);
+    double norm = 0, lag = xcorr_peak(x, y, n, 400, &norm), ex = 0, ey = 0;
+    for (size_t i = 4800; i < n - 4800; i++) ex += (double)x[i] * x[i], ey += (double)y[i] * y[i];
+    double gain = sqrt(ey / ex);
+    /* The delay is fractional (the filters' halves are whole samples at each rate): the port
+     * reports it rounded, so the two agree within half a sample. */
+    CHECK(fabs(lag - lat) <= 0.55, "measured delay %.2f, reported %g", lag, lat);
+    CHECK(norm > 0.99, "identity through the resamplers: correlation %.5f", norm);
+    CHECK(fabs(gain - 1.0) < 0.01, "identity through the resamplers: gain %.4f", gain);
+    printf("resample identity 44.1k in 48k: reported latency %g, measured %.2f samples, correlation %.6f, "
+           "gain %.5f\n", lat, lag, norm, gain);
+    host_free(h);
+
+    /* A real model at 44.1 kHz (GuitarML), against libsamplerate around the engine. */
+    const char *model = ref("guitarml_lstm20_skip.json");
+    float *xg = guitar(n, 13);
+    Host *g = host_new(MONO, RATE, WORKER_SYNC);
+    CHECK(g && host_load(g, model), "load");
+    uint32_t L = (uint32_t)host_get(g, "latency");
+    run_blocks(g, xg, y, n, 8192);
+    size_t n44, n48;
+    float *x44 = src_convert(xg, n, 44100.0 / RATE, &n44);
+    float *w44 = engine_run(model, x44, n44, NULL, true);
+    float *w48 = src_convert(w44, n44, RATE / 44100.0, &n48);
+    double err = 0, sig = 0;
+    for (size_t i = 4800 + L; i < n - 4800 && i - L < n48; i++) {
+        double d = (double)y[i] - w48[i - L];
+        err += d * d, sig += (double)w48[i - L] * w48[i - L];
+    }
+    double esr = err / sig;
+    CHECK(esr < 0.01, "plugin vs libsamplerate around the engine: ESR %.5f", esr);
+    printf("resample guitarml 44.1k in 48k: latency %u, ESR vs offline libsamplerate path %.2e\n", L, esr);
+
+    /* The same through blocks of one sample and of 8192: the same bits. */
+    Host *g1 = host_new(MONO, RATE, WORKER_SYNC);
+    CHECK(host_load(g1, model), "load");
+    float *y1 = calloc(n, sizeof(float));
+    for (size_t off = 0; off < n / 4; off++) {
+        const float *in[1] = {xg + off};
+        float *out[1] = {y1 + off};
+        host_run(g1, in, out, 1);
+    }
+    Host *g2 = host_new(MONO, RATE, WORKER_SYNC);
+    CHECK(host_load(g2, model), "load");
+    float *y2 = calloc(n, sizeof(float));
+    for (size_t off = 0; off < n / 4; off += 8192) {
+        uint32_t b = (uint32_t)(off + 8192 <= n / 4 ? 8192 : n / 4 - off);
+        const float *in[1] = {xg + off};
+        float *out[1] = {y2 + off};
+        host_run(g2, in, out, b);
+    }
+    CHECK(count_unequal(y1, y2, n / 4, NULL) == 0, "resampled output depends on the block size");
+    CHECK(count_unequal(y1, y, n / 4, NULL) == 0, "resampled output depends on the block size (random blocks)");
+    host_free(g), host_free(g1), host_free(g2);
+    free(x), free(y), free(xg), free(x44), free(w44), free(w48), free(y1), free(y2);
+}
+
+/* Ardour's export mode: work() and work_response() nested inside schedule_work(). */
+static void test_nested(void)
+{
+    test_swap(WORKER_NESTED);
+}
+
+static void test_swap_sync(void) { test_swap(WORKER_SYNC); }
+
+static const struct {
+    const char *name;
+    void (*fn)(void);
+} scenarios[] = {
+    {"passthrough", test_passthrough}, {"basic", test_basic},       {"stereo", test_stereo},
+    {"bad_files", test_bad_files},     {"swap", test_swap_sync},    {"nested", test_nested},
+    {"storm", test_storm},             {"latest", test_latest},             {"state", test_state},       {"restore_live", test_restore_live},
+    {"bypass", test_bypass},           {"nonfinite", test_nonfinite}, {"knobs", test_knobs},
+    {"resample", test_resample},
+};
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && !strcmp(argv[1], "--skip")) check_skip(argv[2]);
+    const char *data = check_env("RNNFX_TEST_DATA");
+    if (argc != 2 || !data) {
+        fprintf(stderr, "usage: RNNFX_TEST_DATA=tests/ RNNFX_BUNDLE=build/plugin test_plugin SCENARIO\n");
+        return 2;
+    }
+    snprintf(ref_dir, sizeof ref_dir, "%s/formats/ref", data);
+    snprintf(tmp_dir, sizeof tmp_dir, "/tmp/rnnfx_plugin_%s_%d", argv[1], (int)getpid());
+    mkdir(tmp_dir, 0755);
+    printf("real-time checker: %s\n", rt_checker());
+    for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++)
+        if (!strcmp(argv[1], scenarios[i].name)) {
+            scenarios[i].fn();
+            char cmd[4200];
+            snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
+            if (system(cmd)) fprintf(stderr, "could not remove %s\n", tmp_dir);
+            return check_exit();
+        }
+    fprintf(stderr, "test_plugin: no scenario '%s'\n", argv[1]);
+    return 2;
+}
