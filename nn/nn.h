@@ -137,8 +137,9 @@ int nn_run2(nn_state *a, nn_state *b, const float *in_a, const float *in_b, floa
 /* [RT, but O(NN_PREWARM_SAMPLES)] Resets s, then runs NN_PREWARM_SAMPLES of silence, so the
  * state is the one the network settles into on silence and the first real sample meets no
  * start-up transient (a zero state is not where most networks rest). Keeps the conditioning
- * values: set them first. Every front end starts a model this way - the plugin before a model
- * plays, `rnnfx process` before the first sample - so that both give the same bits. */
+ * values: set them first. The plugin starts a model this way when it swaps it in while audio
+ * plays; a model that starts with the audio (`rnnfx process`, the plugin's first model) starts
+ * from nn_state_reset, so that both give the same bits. */
 void nn_state_prewarm(nn_state *s);
 
 /* ---- Kernels ------------------------------------------------------------------------------ */

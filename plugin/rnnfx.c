@@ -77,7 +77,8 @@ typedef enum { MSG_LOAD, MSG_FREE, MSG_LOADED, MSG_FAILED } MsgType;
 typedef struct {
     MsgType type;               /* MSG_LOAD: run() or restore() -> worker */
     bool from_run;              /* false: scheduled by restore() */
-    float cond[NN_MAX_COND];    /* the knobs, so that the pre-warm matches what will play */
+    bool prewarm;               /* audio runs already: the model will fade in (see slot_new) */
+    float cond[NN_MAX_COND];    /* the knobs, so that the states match what will play */
     uint32_t path_len;          /* the path follows, NUL-terminated; "" means "no model" */
 } LoadMsg;
 
@@ -300,7 +301,7 @@ static LV2_Worker_Status work(LV2_Handle instance, LV2_Worker_Respond_Function r
     SlotMsg ok = {MSG_LOADED, req->from_run, NULL};
     if (path[0]) {
         nn_error err = {NN_OK, ""};
-        ok.slot = slot_new(path, self->rate, self->n_ch, req->cond, &err);
+        ok.slot = slot_new(path, self->rate, self->n_ch, req->cond, req->prewarm, &err);
         if (!ok.slot) {
             lv2_log_error(&self->logger, "rnnfx: %s\n", err.msg);
             FailedMsg bad = {MSG_FAILED, req->from_run, ""};
@@ -344,6 +345,7 @@ static void send_wanted(Rnnfx *self)
     uint32_t size = (uint32_t)sizeof(LoadMsg) + self->wanted.head.path_len + 1;
     memcpy(self->req.bytes, self->wanted.bytes, size);
     for (int k = 0; k < NN_MAX_COND; k++) self->req.head.cond[k] = k < N_COND ? self->knob[k].target : 0.0f;
+    self->req.head.prewarm = self->ran;
     /* Set before scheduling: a host that runs the worker synchronously (while exporting) calls
      * work_response() from inside schedule_work(). */
     self->loading = true;
@@ -371,7 +373,8 @@ static void request_load(Rnnfx *self, const char *path, uint32_t len)
 }
 
 /* A new slot (or NULL: no model) starts playing. Before any audio it simply replaces what was
- * there; while audio runs it fades in over RAMP_SECONDS while the old one fades out. */
+ * there, in its initial state (as `rnnfx process` starts a file); while audio runs it was
+ * pre-warmed by the worker, and fades in over RAMP_SECONDS while the old one fades out. */
 static void install(Rnnfx *self, Slot *s)
 {
     path_publish(self, s ? slot_path(s) : "");
@@ -498,7 +501,8 @@ static void connect_port(LV2_Handle instance, uint32_t port, void *data)
     }
 }
 
-/* Not real-time: states start over from their pre-warmed rest, the controls from the ports. */
+/* Not real-time: the model starts over from its initial state (as `rnnfx process` starts a
+ * file), the controls from the ports. */
 static void activate(LV2_Handle instance)
 {
     Rnnfx *self = (Rnnfx *)instance;
@@ -513,7 +517,7 @@ static void activate(LV2_Handle instance)
             self->has_next = false;
         }
     }
-    if (self->cur) slot_prewarm(self->cur);
+    if (self->cur) slot_reset(self->cur);
     memset(self->dry, 0, sizeof self->dry);
     self->ran = false;
     self->snap = true;
@@ -820,6 +824,7 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
             LoadMsg *req = (LoadMsg *)buf;
             req->type = MSG_LOAD;
             req->from_run = false;
+            req->prewarm = self->ran; /* restored while playing: it will fade in */
             for (int k = 0; k < NN_MAX_COND; k++) req->cond[k] = k < N_COND ? self->knob[k].target : 0.0f;
             req->path_len = (uint32_t)len;
             memcpy(buf + sizeof(LoadMsg), path ? path : "", len + 1);
@@ -836,7 +841,7 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
         nn_error err = {NN_OK, ""};
         float cond[NN_MAX_COND] = {0};
         for (int k = 0; k < N_COND && k < NN_MAX_COND; k++) cond[k] = self->knob[k].target;
-        if (path && !(s = slot_new(path, self->rate, self->n_ch, cond, &err))) {
+        if (path && !(s = slot_new(path, self->rate, self->n_ch, cond, false, &err))) {
             lv2_log_error(&self->logger, "rnnfx: %s\n", err.msg);
             status_set(self, "error: ", err.msg);
         } else {

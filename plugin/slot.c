@@ -106,7 +106,7 @@ static int resampler_init(Slot *s, uint32_t host_rate, uint32_t model_rate, nn_e
     return 1;
 }
 
-Slot *slot_new(const char *path, double host_rate, int n_ch, const float *cond, nn_error *err)
+Slot *slot_new(const char *path, double host_rate, int n_ch, const float *cond, bool prewarm, nn_error *err)
 {
     nn_error local;
     if (!err) err = &local;
@@ -122,7 +122,7 @@ Slot *slot_new(const char *path, double host_rate, int n_ch, const float *cond, 
     for (int c = 0; c < n_ch; c++) {
         if (!(s->st[c] = nn_state_new(s->model, err))) goto fail;
         for (int k = 0; k < NN_MAX_COND; k++) nn_state_set_cond(s->st[c], k, cond[k]);
-        nn_state_prewarm(s->st[c]);
+        if (prewarm) nn_state_prewarm(s->st[c]);
     }
 
     double model_rate = nn_model_sample_rate(s->model);
@@ -209,10 +209,4 @@ void slot_reset(Slot *s)
         speex_resampler_reset_mem(s->down);
         fifo_prime(s);
     }
-}
-
-void slot_prewarm(Slot *s)
-{
-    slot_reset(s);
-    for (int c = 0; c < s->n_ch; c++) nn_state_prewarm(s->st[c]);
 }

@@ -12,6 +12,7 @@
 
 #include "nn.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* slot_run takes at most this many samples per call; run() cuts the host's block to fit. */
@@ -25,9 +26,11 @@
 typedef struct Slot Slot;
 
 /* Loads `path` (any format the engine reads), makes `n_ch` (1 or 2) states with the
- * conditioning values `cond` [NN_MAX_COND], pre-warms them (nn_state_prewarm), and sets up the
- * resamplers if the model's rate differs from `host_rate`. NULL and err filled on failure. */
-Slot *slot_new(const char *path, double host_rate, int n_ch, const float *cond, nn_error *err);
+ * conditioning values `cond` [NN_MAX_COND] and sets up the resamplers if the model's rate
+ * differs from `host_rate`. The states start in the model's initial state (as `rnnfx process`
+ * starts a file), or, with `prewarm`, settled on silence (nn_state_prewarm: for a model that
+ * fades in while audio plays). NULL and err filled on failure. */
+Slot *slot_new(const char *path, double host_rate, int n_ch, const float *cond, bool prewarm, nn_error *err);
 void slot_free(Slot *s); /* NULL is fine */
 
 const char *slot_path(const Slot *s);    /* [RT] as given to slot_new */
@@ -45,7 +48,5 @@ void slot_run(Slot *s, const float *const *in, float *const *out, uint32_t n);
 /* [RT] Back to the initial state (after a non-finite input): engine states and resamplers. */
 void slot_reset(Slot *s);
 
-/* Not [RT] (it runs NN_PREWARM_SAMPLES): reset and pre-warm again, for activate(). */
-void slot_prewarm(Slot *s);
 
 #endif

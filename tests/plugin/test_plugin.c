@@ -5,8 +5,7 @@
  *
  * Every run() and work_response() happens inside the real-time window of rtwindow.h, so each
  * scenario is also a real-time check: an allocation, lock or blocking call aborts the test.
- * Expected outputs come from the engine directly (nn_run on a pre-warmed state), never from the
- * plugin itself. "Exactly equal" means == on every sample (so +0 and -0 count as equal).
+ * Expected outputs come from the engine directly (nn_run), never from the plugin itself. "Exactly equal" means == on every sample (so +0 and -0 count as equal).
  */
 #define _GNU_SOURCE
 #include "check.h"
@@ -18,6 +17,9 @@
 #include <math.h>
 #include <pthread.h>
 #include <samplerate.h>
+#if RNNFX_HAVE_SNDFILE
+#include <sndfile.h>
+#endif
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -86,7 +88,9 @@ static float *guitar(size_t n, uint32_t seed)
 
 /* ---- The engine's own answer ------------------------------------------------------------------ */
 
-/* model(x) from a pre-warmed state (or a reset one), conditioning `cond` (may be NULL). */
+/* model(x) from the initial state, or a pre-warmed one (nn_state_prewarm), with conditioning
+ * `cond` (may be NULL). The plugin starts its first model from the initial state, as rnnfx
+ * process does; a model swapped in while audio runs starts pre-warmed. */
 static float *engine_run(const char *path, const float *x, size_t n, const float *cond, bool prewarm)
 {
     nn_error err;
@@ -209,7 +213,7 @@ static void test_passthrough(void)
     free(x), free(y);
 }
 
-/* The plugin is the engine: same bits as nn_run on a pre-warmed state, whatever the blocks. */
+/* The plugin is the engine: same bits as nn_run from the initial state, whatever the blocks. */
 static void test_basic(void)
 {
     const char *model = ref("keras_lstm8.json");
@@ -221,7 +225,7 @@ static void test_basic(void)
     CHECK(!strncmp(host_status(h), "loaded ", 7), "status '%s'", host_status(h));
 
     size_t n = 3 * 48000;
-    float *x = guitar(n, 2), *y = calloc(n, sizeof(float)), *want = engine_run(model, x, n, NULL, true);
+    float *x = guitar(n, 2), *y = calloc(n, sizeof(float)), *want = engine_run(model, x, n, NULL, false);
     run_blocks(h, x, y, n, 8192);
     size_t first = 0, bad = count_unequal(y, want, n, &first);
     CHECK(bad == 0, "%zu of %zu samples differ from nn_run (first at %zu: %.9g vs %.9g)", bad, n, first,
@@ -253,7 +257,7 @@ static void test_stereo(void)
     size_t n = 2 * 48000;
     float *xl = guitar(n, 3), *xr = guitar(n, 4);
     float *yl = calloc(n, sizeof(float)), *yr = calloc(n, sizeof(float));
-    float *wl = engine_run(model, xl, n, NULL, true), *wr = engine_run(model, xr, n, NULL, true);
+    float *wl = engine_run(model, xl, n, NULL, false), *wr = engine_run(model, xr, n, NULL, false);
     /* Half the blocks in place (the host may hand the same buffer in and out). */
     float *bl = malloc(n * sizeof(float)), *br = malloc(n * sizeof(float));
     memcpy(bl, xl, n * sizeof(float)), memcpy(br, xr, n * sizeof(float));
@@ -295,7 +299,7 @@ static void test_bad_files(void)
     CHECK(h && host_load(h, model), "load");
     if (!h) return;
     size_t n = 2 * 48000, nb = sizeof bad / sizeof bad[0];
-    float *x = guitar(n, 5), *y = calloc(n, sizeof(float)), *want = engine_run(model, x, n, NULL, true);
+    float *x = guitar(n, 5), *y = calloc(n, sizeof(float)), *want = engine_run(model, x, n, NULL, false);
     size_t step = n / (nb + 1);
     for (size_t i = 0, off = 0; off < n; i++) {
         if (i < nb) {
@@ -324,8 +328,8 @@ static void test_bad_files(void)
     free(x), free(y), free(want);
 }
 
-/* A swap fades the old model out and the new one in over 20 ms, both running; then the new one
- * plays alone, exactly. Unsetting the model fades to the dry input. */
+/* A swap fades the old model out and the new one (pre-warmed) in over 20 ms, both running; then
+ * the new one plays alone, exactly. Unsetting the model fades to the dry input. */
 static void test_swap(WorkerMode mode)
 {
     const char *a = ref("keras_lstm8.json"), *b = ref("nam_lstm_2x8.nam");
@@ -334,7 +338,7 @@ static void test_swap(WorkerMode mode)
     if (!h) return;
     size_t n = 48000, at = 10000, blk = 500; /* B requested in the block starting at `at` */
     float *x = guitar(n, 6), *y = calloc(n, sizeof(float));
-    float *ya = engine_run(a, x, n, NULL, true);
+    float *ya = engine_run(a, x, n, NULL, false);
     for (size_t off = 0; off < n; off += blk) {
         if (off == at) host_send_model(h, b);
         const float *in[1] = {x + off};
@@ -631,7 +635,7 @@ static void test_bypass(void)
     CHECK(h && host_load(h, model), "load");
     if (!h) return;
     size_t n = 48000, blk = 1000, off_at = 10000, on_at = 30000;
-    float *x = guitar(n, 10), *y = calloc(n, sizeof(float)), *want = engine_run(model, x, n, NULL, true);
+    float *x = guitar(n, 10), *y = calloc(n, sizeof(float)), *want = engine_run(model, x, n, NULL, false);
     for (size_t off = 0; off < n; off += blk) {
         if (off == off_at) host_set(h, "enabled", 0.0f);
         if (off == on_at) host_set(h, "enabled", 1.0f);
@@ -661,7 +665,7 @@ static void test_bypass(void)
     float gin = powf(10.0f, 6.0f * 0.05f), gout = powf(10.0f, -6.0f * 0.05f);
     float *xg = malloc(n * sizeof(float));
     for (size_t i = 0; i < n; i++) xg[i] = x[i] * gin;
-    float *wg = engine_run(model, xg, n, NULL, true);
+    float *wg = engine_run(model, xg, n, NULL, false);
     run_blocks(g, x, y, n, 4096);
     worst = 0;
     for (size_t i = 0; i < n; i++) worst = fmax(worst, fabs(y[i] - (0.5f * gout * wg[i] + 0.5f * x[i])));
@@ -716,7 +720,7 @@ static void test_knobs(void)
     size_t n = 48000, blk = 512;
     float *x = guitar(n, 12), *y = calloc(n, sizeof(float));
     float cond[NN_MAX_COND] = {0.3f, 0.7f, 0.0f};
-    float *want = engine_run(cmodel, x, n, cond, true);
+    float *want = engine_run(cmodel, x, n, cond, false);
     run_blocks(h, x, y, n / 2, 4096);
     CHECK(count_unequal(y, want, n / 2, NULL) == 0, "knobs set before the load: not the engine's output");
     host_set(h, "knob1", 1.0f);
@@ -729,7 +733,7 @@ static void test_knobs(void)
     CHECK(all_finite(y, n), "non-finite output");
     CHECK(count_unequal(y + n / 2 + RAMP, want + n / 2 + RAMP, n / 2 - RAMP, NULL) > 0, "knob 1 had no effect");
     float cond1[NN_MAX_COND] = {1.0f, 0.7f, 0.0f};
-    float *want1 = engine_run(cmodel, x, n, cond1, true);
+    float *want1 = engine_run(cmodel, x, n, cond1, false);
     double bound = fmax(max_step(want, n), max_step(want1, n)) * 1.5 + 1e-3;
     CHECK(max_step(y, n) <= bound, "moving a knob clicks: step %g, bound %g", max_step(y, n), bound);
     host_free(h);
@@ -738,7 +742,7 @@ static void test_knobs(void)
     const char *model = ref("keras_lstm8.json");
     Host *g = host_new(MONO, RATE, WORKER_SYNC);
     CHECK(host_load(g, model), "load");
-    float *plain = engine_run(model, x, n, NULL, true);
+    float *plain = engine_run(model, x, n, NULL, false);
     for (size_t off = 0; off < n; off += blk) {
         host_set(g, "knob1", (float)((off / blk) % 7) / 6.0f);
         uint32_t b = (uint32_t)(off + blk <= n ? blk : n - off);
@@ -826,7 +830,7 @@ static void test_resample(void)
     run_blocks(g, xg, y, n, 8192);
     size_t n44, n48;
     float *x44 = src_convert(xg, n, 44100.0 / RATE, &n44);
-    float *w44 = engine_run(model, x44, n44, NULL, true);
+    float *w44 = engine_run(model, x44, n44, NULL, false);
     float *w48 = src_convert(w44, n44, RATE / 44100.0, &n48);
     double err = 0, sig = 0;
     for (size_t i = 4800 + L; i < n - 4800 && i - L < n48; i++) {
@@ -861,6 +865,136 @@ static void test_resample(void)
     free(x), free(y), free(xg), free(x44), free(w44), free(w48), free(y1), free(y2);
 }
 
+/* The plugin and the command: `rnnfx process` on a file gives what the plugin gives on the same
+ * samples - bit for bit at the model's rate (mono, stereo through nn_run2, knobs), and within
+ * the resamplers' difference (after the plugin's reported latency) when the rates differ. */
+#if RNNFX_HAVE_SNDFILE
+static void wav_write(const char *path, const float *const *ch, int n_ch, size_t n, int rate)
+{
+    SF_INFO info = {.samplerate = rate, .channels = n_ch, .format = SF_FORMAT_WAV | SF_FORMAT_FLOAT};
+    SNDFILE *f = sf_open(path, SFM_WRITE, &info);
+    if (!f) fprintf(stderr, "%s: %s\n", path, sf_strerror(NULL)), exit(1);
+    float *frames = malloc(n * (size_t)n_ch * sizeof(float));
+    for (size_t i = 0; i < n; i++)
+        for (int c = 0; c < n_ch; c++) frames[i * (size_t)n_ch + (size_t)c] = ch[c][i];
+    if (sf_writef_float(f, frames, (sf_count_t)n) != (sf_count_t)n) fprintf(stderr, "%s: short write\n", path), exit(1);
+    sf_close(f);
+    free(frames);
+}
+
+/* Channel c of a float WAV; NULL if it cannot be read. */
+static float *wav_read(const char *path, int c, size_t *n)
+{
+    SF_INFO info = {0};
+    SNDFILE *f = sf_open(path, SFM_READ, &info);
+    if (!f) return NULL;
+    float *frames = malloc((size_t)info.frames * (size_t)info.channels * sizeof(float));
+    *n = (size_t)sf_readf_float(f, frames, info.frames);
+    sf_close(f);
+    float *y = malloc(*n * sizeof(float) + 1);
+    for (size_t i = 0; i < *n; i++) y[i] = frames[i * (size_t)info.channels + (size_t)c];
+    free(frames);
+    return y;
+}
+
+static int cli_process(const char *cli, const char *model, const char *in, const char *out, const char *extra)
+{
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "'%s' process '%s' '%s' '%s' %s", cli, model, in, out, extra);
+    int rc = system(cmd);
+    CHECK(rc == 0, "%s: exit %d", cmd, rc);
+    return rc;
+}
+
+static void test_cli(void)
+{
+    const char *cli = check_env("RNNFX_CLI");
+    if (!cli) check_skip("the rnnfx command is not built (meson -Dtools=false)");
+    size_t n = 3 * 48000, got = 0;
+    float *xl = guitar(n, 21), *xr = guitar(n, 22), *yl = calloc(n, sizeof(float)), *yr = calloc(n, sizeof(float));
+
+    /* Mono, and knobs. */
+    char cmodel[4096]; /* (tmp() and ref() hand out a few rotating buffers) */
+    snprintf(cmodel, sizeof cmodel, "%s", tmp("cli_cond2.json"));
+    make_model(cmodel, 2, 48000.0, false, 99);
+    const struct {
+        const char *model, *args;
+        float k1, k2;
+    } mono[] = {{ref("keras_lstm8.json"), "", 0, 0}, {ref("nam_lstm_1x3.nam"), "", 0, 0},
+                {cmodel, "--param 1=0.3 --param 2=0.7", 0.3f, 0.7f}};
+    const float *in1[1] = {xl};
+    wav_write(tmp("cli_in1.wav"), in1, 1, n, 48000);
+    for (size_t i = 0; i < sizeof mono / sizeof mono[0]; i++) {
+        if (cli_process(cli, mono[i].model, tmp("cli_in1.wav"), tmp("cli_out1.wav"), mono[i].args)) continue;
+        float *want = wav_read(tmp("cli_out1.wav"), 0, &got);
+        CHECK(want && got == n, "%s: %zu frames", mono[i].model, got);
+        if (!want || got != n) continue;
+        Host *h = host_new(MONO, RATE, WORKER_SYNC);
+        host_set(h, "knob1", mono[i].k1);
+        host_set(h, "knob2", mono[i].k2);
+        CHECK(host_load(h, mono[i].model), "load");
+        run_blocks(h, xl, yl, n, 8192);
+        size_t first = 0, bad = count_unequal(yl, want, n, &first);
+        CHECK(bad == 0, "%s %s: %zu samples differ from rnnfx process (first at %zu)", mono[i].model, mono[i].args, bad,
+              first);
+        printf("plugin vs rnnfx process, %s %s: %zu of %zu samples differ\n", strrchr(mono[i].model, '/') + 1,
+               mono[i].args, bad, n);
+        host_free(h);
+        free(want);
+    }
+
+    /* Stereo: both channels of a stereo file, through nn_run2 on both sides. */
+    const char *smodel = ref("nam_lstm_2x8.nam");
+    const float *in2[2] = {xl, xr};
+    wav_write(tmp("cli_in2.wav"), in2, 2, n, 48000);
+    if (!cli_process(cli, smodel, tmp("cli_in2.wav"), tmp("cli_out2.wav"), "")) {
+        size_t gl = 0, gr = 0;
+        float *wl = wav_read(tmp("cli_out2.wav"), 0, &gl), *wr = wav_read(tmp("cli_out2.wav"), 1, &gr);
+        Host *h = host_new(STEREO, RATE, WORKER_SYNC);
+        CHECK(host_load(h, smodel), "load");
+        for (size_t off = 0; off < n;) {
+            uint32_t b = 1 + rnd() % 4096;
+            if (b > n - off) b = (uint32_t)(n - off);
+            const float *in[2] = {xl + off, xr + off};
+            float *out[2] = {yl + off, yr + off};
+            host_run(h, in, out, b);
+            off += b;
+        }
+        CHECK(wl && wr && gl == n && gr == n, "stereo: %zu/%zu frames", gl, gr);
+        if (wl && wr && gl == n && gr == n) {
+            size_t bl = count_unequal(yl, wl, n, NULL), br = count_unequal(yr, wr, n, NULL);
+            CHECK(bl == 0 && br == 0, "stereo: %zu + %zu samples differ from rnnfx process", bl, br);
+            printf("plugin vs rnnfx process, stereo %s: %zu + %zu samples differ\n", strrchr(smodel, '/') + 1, bl, br);
+        }
+        host_free(h);
+        free(wl), free(wr);
+    }
+
+    /* Another rate: the command resamples the whole file offline, the plugin streams. */
+    const char *rmodel = ref("guitarml_lstm20_skip.json");
+    if (!cli_process(cli, rmodel, tmp("cli_in1.wav"), tmp("cli_out3.wav"), "")) {
+        float *want = wav_read(tmp("cli_out3.wav"), 0, &got);
+        Host *h = host_new(MONO, RATE, WORKER_SYNC);
+        CHECK(host_load(h, rmodel), "load");
+        uint32_t L = (uint32_t)host_get(h, "latency");
+        run_blocks(h, xl, yl, n, 8192);
+        double err = 0, sig = 0;
+        for (size_t i = 4800 + L; want && i < n - 4800 && i - L < got; i++) {
+            double d = (double)yl[i] - want[i - L];
+            err += d * d, sig += (double)want[i - L] * want[i - L];
+        }
+        CHECK(want && sig > 0 && err / sig < 0.01, "44.1 kHz model: ESR %g against rnnfx process", sig > 0 ? err / sig : 1.0);
+        printf("plugin vs rnnfx process, %s at 48 kHz: latency %u, ESR %.2e after it\n", strrchr(rmodel, '/') + 1, L,
+               sig > 0 ? err / sig : 1.0);
+        host_free(h);
+        free(want);
+    }
+    free(xl), free(xr), free(yl), free(yr);
+}
+#else
+static void test_cli(void) { check_skip("libsndfile (libsndfile1-dev) is not installed: no WAV files to compare"); }
+#endif
+
 /* Ardour's export mode: work() and work_response() nested inside schedule_work(). */
 static void test_nested(void)
 {
@@ -877,7 +1011,7 @@ static const struct {
     {"bad_files", test_bad_files},     {"swap", test_swap_sync},    {"nested", test_nested},
     {"storm", test_storm},             {"latest", test_latest},             {"state", test_state},       {"restore_live", test_restore_live},
     {"bypass", test_bypass},           {"nonfinite", test_nonfinite}, {"knobs", test_knobs},
-    {"resample", test_resample},
+    {"resample", test_resample},       {"cli", test_cli},
 };
 
 int main(int argc, char **argv)
