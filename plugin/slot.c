@@ -11,8 +11,8 @@
  * speexdsp's streaming resamplers keep their own history, so any chunk size works; m and the
  * number of samples coming out of `down` wander by a sample or two around their ideal values
  * from chunk to chunk. A small FIFO, primed with FIFO_PRIME zeros, absorbs that wander so that
- * every call returns exactly n samples. The delay of the chain (both filters plus the prime) is
- * constant and reported to the host as the plugin's latency.
+ * every call returns exactly n samples. The delay of the chain (both filters plus the prime,
+ * rounded to a whole number of host samples) is constant and reported as the plugin's latency.
  */
 #include "slot.h"
 
@@ -27,6 +27,9 @@
 /* Zeros the output FIFO starts with: the chain may deliver up to two samples fewer than asked
  * for in one chunk (it catches up in the next), so 4 covers that with room to spare. */
 #define FIFO_PRIME 4
+/* At most this many model-rate zeros to round the chain's delay (see resampler_init). */
+#define MAX_PAD 32
+#define PAD_TOLERANCE 0.05
 
 struct Slot {
     nn_model *model;
@@ -42,6 +45,7 @@ struct Slot {
     float *m_in[2], *m_out[2];
     float *fifo[2];      /* host-rate output, waiting to be returned */
     uint32_t fifo_len, fifo_cap;
+    uint32_t pad;        /* model-rate zeros fed to `down` at the start (see chain_prime) */
 };
 
 const char *slot_path(const Slot *s) { return s->path; }
@@ -65,10 +69,20 @@ void slot_free(Slot *s)
     free(s);
 }
 
-static void fifo_prime(Slot *s)
+/* The chain's starting point: FIFO_PRIME zeros in the FIFO, and `pad` zeros through `down`
+ * (their output joins the FIFO). Both are pure delay. */
+static void chain_prime(Slot *s)
 {
+    static const float zeros[MAX_PAD];
     for (int c = 0; c < s->n_ch; c++) memset(s->fifo[c], 0, FIFO_PRIME * sizeof(float));
     s->fifo_len = FIFO_PRIME;
+    spx_uint32_t got = 0;
+    for (int c = 0; c < s->n_ch; c++) {
+        spx_uint32_t in_len = s->pad, out_len = s->fifo_cap - s->fifo_len;
+        speex_resampler_process_float(s->down, (spx_uint32_t)c, zeros, &in_len, s->fifo[c] + s->fifo_len, &out_len);
+        got = out_len;
+    }
+    s->fifo_len += got;
 }
 
 /* The resampling chain of a model at `model_rate` in a host at `host_rate`. */
@@ -86,7 +100,7 @@ static int resampler_init(Slot *s, uint32_t host_rate, uint32_t model_rate, nn_e
     /* A chunk of n host samples gives at most ceil(n * model / host) + 1 model samples. */
     double ratio = (double)model_rate / host_rate;
     s->mcap = (uint32_t)ceil(SLOT_MAX_CHUNK * ratio) + 8;
-    s->fifo_cap = SLOT_MAX_CHUNK + FIFO_PRIME + 16;
+    s->fifo_cap = SLOT_MAX_CHUNK + FIFO_PRIME + (uint32_t)ceil(MAX_PAD / ratio) + 16;
     for (int c = 0; c < s->n_ch; c++) {
         s->m_in[c] = calloc(s->mcap, sizeof(float));
         s->m_out[c] = calloc(s->mcap, sizeof(float));
@@ -97,12 +111,22 @@ static int resampler_init(Slot *s, uint32_t host_rate, uint32_t model_rate, nn_e
             return 0;
         }
     }
-    fifo_prime(s);
     /* The delay of the chain in host samples: half of each filter (speexdsp counts it in the
-     * filter's input samples: host samples for `up`, model samples for `down`) and the prime. */
+     * filter's input samples: host samples for `up`, model samples for `down`) and the prime.
+     * `down`'s half is a fraction of a host sample in general; a few zeros through `down` at the
+     * start add whole model samples of delay, and we take as many as bring the total closest to
+     * a whole number of host samples. Then the latency the host is told is the true one, and the
+     * dry signal delayed by it (mix, bypass) lines up with the wet one. The fewest zeros that
+     * get within PAD_TOLERANCE of a sample do; else the best of MAX_PAD. */
     double delay = speex_resampler_get_input_latency(s->up) +
                    speex_resampler_get_input_latency(s->down) / ratio + FIFO_PRIME;
-    s->latency = (uint32_t)lround(delay);
+    double best = 1.0;
+    for (uint32_t k = 0; k < MAX_PAD && best > PAD_TOLERANCE; k++) {
+        double d = delay + k / ratio, off = fabs(d - round(d));
+        if (off < best - 1e-9) best = off, s->pad = k;
+    }
+    s->latency = (uint32_t)lround(delay + s->pad / ratio);
+    chain_prime(s);
     return 1;
 }
 
@@ -207,6 +231,6 @@ void slot_reset(Slot *s)
     if (s->up) {
         speex_resampler_reset_mem(s->up);
         speex_resampler_reset_mem(s->down);
-        fifo_prime(s);
+        chain_prime(s);
     }
 }

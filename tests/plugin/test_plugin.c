@@ -812,12 +812,12 @@ static void test_resample(void)
     double norm = 0, lag = xcorr_peak(x, y, n, 400, &norm), ex = 0, ey = 0;
     for (size_t i = 4800; i < n - 4800; i++) ex += (double)x[i] * x[i], ey += (double)y[i] * y[i];
     double gain = sqrt(ey / ex);
-    /* The delay is fractional (the filters' halves are whole samples at each rate): the port
-     * reports it rounded, so the two agree within half a sample. */
-    CHECK(fabs(lag - lat) <= 0.55, "measured delay %.2f, reported %g", lag, lat);
-    CHECK(norm > 0.99, "identity through the resamplers: correlation %.5f", norm);
+    /* The plugin pads its chain to a whole number of host samples (as near as the rates allow:
+     * within 1/147 of a sample for 44.1k in 48k), so the port tells the delay as it is. */
+    CHECK(fabs(lag - lat) <= 0.1, "measured delay %.3f, reported %g", lag, lat);
+    CHECK(norm > 0.9999, "identity through the resamplers: correlation %.6f", norm);
     CHECK(fabs(gain - 1.0) < 0.01, "identity through the resamplers: gain %.4f", gain);
-    printf("resample identity 44.1k in 48k: reported latency %g, measured %.2f samples, correlation %.6f, "
+    printf("resample identity 44.1k in 48k: reported latency %g, measured %.3f samples, correlation %.6f, "
            "gain %.5f\n", lat, lag, norm, gain);
     host_free(h);
 
@@ -838,7 +838,7 @@ static void test_resample(void)
         err += d * d, sig += (double)w48[i - L] * w48[i - L];
     }
     double esr = err / sig;
-    CHECK(esr < 0.01, "plugin vs libsamplerate around the engine: ESR %.5f", esr);
+    CHECK(esr < 1e-3, "plugin vs libsamplerate around the engine: ESR %.5f", esr);
     printf("resample guitarml 44.1k in 48k: latency %u, ESR vs offline libsamplerate path %.2e\n", L, esr);
 
     /* The same through blocks of one sample and of 8192: the same bits. */
@@ -983,7 +983,7 @@ static void test_cli(void)
             double d = (double)yl[i] - want[i - L];
             err += d * d, sig += (double)want[i - L] * want[i - L];
         }
-        CHECK(want && sig > 0 && err / sig < 0.01, "44.1 kHz model: ESR %g against rnnfx process", sig > 0 ? err / sig : 1.0);
+        CHECK(want && sig > 0 && err / sig < 1e-4, "44.1 kHz model: ESR %g against rnnfx process", sig > 0 ? err / sig : 1.0);
         printf("plugin vs rnnfx process, %s at 48 kHz: latency %u, ESR %.2e after it\n", strrchr(rmodel, '/') + 1, L,
                sig > 0 ? err / sig : 1.0);
         host_free(h);
