@@ -56,8 +56,9 @@ nn_status nn_trainer_save(const nn_trainer *t, const char *path, nn_error *err)
     json_t *log = json_array();
     for (int i = 0; i < t->n_log; i++) {
         const nn_epoch_log *e = &t->log[i];
-        json_array_append_new(log, json_pack("[i, o, o, o, o, o, o]", e->epoch, num(e->train_loss), num(e->val_esr),
-                                             num(e->test_esr), num(e->lr), num(e->seconds), num(e->wall)));
+        json_array_append_new(log, json_pack("[i, o, o, o, o, o, o, o]", e->epoch, num(e->train_loss), num(e->val_esr),
+                                             num(e->test_esr), num(e->lr), num(e->seconds), num(e->wall),
+                                             num(e->grad_norm)));
     }
     json_object_set_new(root, "log", log);
     char *text = json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(17));
@@ -195,8 +196,8 @@ nn_trainer *nn_trainer_resume(const char *path, nn_tdata *data, const nn_train_o
         const json_t *r = json_array_get(log, i);
         nn_epoch_log e;
         e.epoch = (int)json_integer_value(json_array_get(r, 0));
-        double *f[6] = {&e.train_loss, &e.val_esr, &e.test_esr, &e.lr, &e.seconds, &e.wall};
-        for (int k = 0; k < 6; k++) {
+        double *f[7] = {&e.train_loss, &e.val_esr, &e.test_esr, &e.lr, &e.seconds, &e.wall, &e.grad_norm};
+        for (int k = 0; k < 7; k++) {
             const json_t *v = json_array_get(r, (size_t)k + 1);
             *f[k] = json_is_number(v) ? json_number_value(v) : NAN;
         }

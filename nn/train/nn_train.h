@@ -156,8 +156,8 @@ void nn_tdata_free(nn_tdata *d);
  * ("<file>: <problem>") that refuses the pair: different sample rates (between the two files or
  * from earlier pairs), very different lengths (by more than 1 % and 0.1 s), non-finite samples,
  * silence, fewer than 1000 frames. Warnings (nn_tdata_warning): slightly different lengths (cut
- * to the shorter), clipping, a lag or an inverted polarity. Measures the lag (cross-correlation
- * of the first ~11 s, +-50 ms). Copies the audio. */
+ * to the shorter), clipping, an inverted polarity. Measures the lag (whitened cross-correlation of
+ * 2.7 s around the loudest part, +-50 ms). Copies the audio. */
 nn_status nn_tdata_add(nn_tdata *d, const nn_taudio *in, const nn_taudio *out, int channel, const float *cond,
                        int n_cond, nn_trole role, nn_error *err);
 /* Shifts every pair by its measured lag, so that target[t] lines up with input[t]. */
@@ -203,6 +203,12 @@ typedef struct nn_train_opts {
     int plateau;           /* epochs without improvement before the learning rate is cut (5) */
     double plateau_factor; /* the cut (0.5) */
     int plateau_on_val;    /* 0: watch the training loss (the recipe), 1: the validation ESR */
+    int cosine;            /* 1: instead of the plateau rule, the learning rate follows a cosine from
+                              lr down to lr_min over the epoch budget, step by step */
+    double lr_min;         /* the cosine's end (lr / 100 when 0) */
+    double clip;           /* clip the gradient's global L2 norm to this before Adam (0: never) */
+    int twin_bias;         /* 1: biases that PyTorch keeps as two (b_ih + b_hh) learn twice as fast,
+                              as they do there */
     nn_loss_cfg loss;
     uint64_t seed;         /* initialisation and shuffling (0) */
     int threads;           /* worker threads (1); results are deterministic per thread count */
@@ -219,6 +225,7 @@ typedef struct nn_epoch_log {
     double val_esr, test_esr;   /* plain ESR on the validation / test parts (NaN: none) */
     double lr;                  /* learning rate during the epoch */
     double seconds;             /* wall time of the training pass */
+    double grad_norm;           /* mean global gradient norm of the epoch's steps (before clipping) */
     double wall;                /* wall time since the start of training (all sessions) */
 } nn_epoch_log;
 

@@ -34,6 +34,7 @@ typedef struct tb_layer {
     float *dhr;  /* [B][Hp] dL/dh_{t-1} through the recurrence (backward) */
     float *dc;   /* [B][Hp] dL/dc carried back (LSTM) */
     float *dext; /* [B][Hp] dL/dh_t from above (layers below the top) */
+    float *dp;   /* [kb][B][Gp*Hp] pre-activation gradients of a block of steps */
 } tb_layer;
 
 struct nn_tbatch {
@@ -41,6 +42,7 @@ struct nn_tbatch {
     int max_batch, max_steps;
     int batch, T;       /* current batch size, steps of the last forward */
     int carry;          /* 1: the next forward starts from h[T], c[T] of the last one */
+    int kb;             /* steps per block of weight gradients in backward */
     tb_layer L[NN_MAX_REC_LAYERS];
     float *cond;        /* [B][n_cond] */
     float *bb;          /* [B][Gp*Hp] layer 0's bias with each sequence's conditioning folded in */
@@ -79,6 +81,12 @@ nn_tbatch *nn_tbatch_new(const nn_tnet *net, int max_batch, int max_steps, nn_er
     for (int d = 0; d < net->n_dense; d++)
         if (net->dense[d].out > maxw) maxw = net->dense[d].out;
     int maxg = tn_max_width(net);
+    /* Weight gradients are summed by one sgemm per block of steps (rows = kb * B) rather than per
+     * step: the per-call and packing costs of OpenBLAS dominate at K = B. Blocks of ~256 KB stay
+     * in cache between the steps that write them and the sgemm that reads them. */
+    b->kb = (int)((64 * 1024) / (B * (size_t)maxg));
+    if (b->kb < 1) b->kb = 1;
+    if (b->kb > 64) b->kb = 64;
     /* Two passes: measure, then carve. */
     for (int pass = 0; pass < 2; pass++) {
         float *base = pass ? b->mem : NULL;
@@ -93,6 +101,7 @@ nn_tbatch *nn_tbatch_new(const nn_tnet *net, int max_batch, int max_steps, nn_er
             b->L[l].dhr = take(base, &used, B * hp);
             b->L[l].dc = take(base, &used, B * hp);
             b->L[l].dext = take(base, &used, B * hp);
+            b->L[l].dp = take(base, &used, (size_t)b->kb * B * (size_t)(S->Gp * S->Hp));
         }
         b->cond = take(base, &used, B * (size_t)(net->n_cond + 1));
         b->bb = take(base, &used, B * (size_t)(L0->Gp * L0->Hp));
@@ -151,6 +160,41 @@ void nn_tbatch_start(nn_tbatch *b, int batch, const float *cond)
     }
 }
 
+/* ---- small vector loops -------------------------------------------------------------------
+ * The heavy products are OpenBLAS's and the cell math the kernel table's (both chosen for the CPU
+ * at run time); these few loops get an AVX2 clone the same way, where the compiler can. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+#define TN_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define TN_CLONES
+#endif
+
+/* p[e][j] = bb[e][j] + x[e] w[j] (j < gx), bb[e][j] (gx <= j < gp) */
+TN_CLONES static void input_step(int B, int gx, int gp, const float *restrict x, int ldx, const float *restrict bb,
+                                 const float *restrict w, float *restrict p)
+{
+    for (int e = 0; e < B; e++) {
+        float xe = x[(size_t)e * (size_t)ldx];
+        const float *be = bb + (size_t)e * (size_t)gp;
+        float *pe = p + (size_t)e * (size_t)gp;
+        for (int j = 0; j < gx; j++) pe[j] = be[j] + xe * w[j];
+        for (int j = gx; j < gp; j++) pe[j] = be[j];
+    }
+}
+
+/* dh[e][j] = dz[e] w[j] + dhr[e][j]: the linear Dense(1) head's gradient plus the recurrence's */
+TN_CLONES static void head_grad(int B, int Hp, const float *restrict dz, const float *restrict w,
+                                const float *restrict dhr, float *restrict dh)
+{
+    for (int e = 0; e < B; e++)
+        for (int j = 0; j < Hp; j++) dh[(size_t)e * (size_t)Hp + (size_t)j] = dz[e] * w[j] + dhr[(size_t)e * (size_t)Hp + (size_t)j];
+}
+
+TN_CLONES static void add_to(float *restrict a, const float *restrict b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) a[i] += b[i];
+}
+
 /* ---- layer 0's input: audio and conditioning ---------------------------------------------- */
 
 /* bb[e] = b + sum_k cond[e][k] wx[1 + k] (conditioning enters slots 0..Gx-1, as in the engine). */
@@ -180,14 +224,7 @@ static void rec_forward(const nn_tnet *net, int l, const tn_rec_view *W, int B, 
     const tn_rec_shape *L = &net->rec[l];
     const int Hp = L->Hp, gp = L->Gp * Hp, gx = L->Gx * Hp;
     if (l == 0) { /* one audio column: P = bb[e] + x wx[0] */
-        const float *w0 = W->wx;
-        for (int e = 0; e < B; e++) {
-            float xe = x[(size_t)e * (size_t)ldx];
-            const float *be = bb + (size_t)e * (size_t)gp;
-            float *pe = P + (size_t)e * (size_t)gp;
-            for (int j = 0; j < gx; j++) pe[j] = be[j] + xe * w0[j];
-            for (int j = gx; j < gp; j++) pe[j] = be[j];
-        }
+        input_step(B, gx, gp, x, ldx, bb, W->wx, P);
     } else {
         for (int e = 0; e < B; e++) memcpy(P + (size_t)e * (size_t)gp, W->b, (size_t)gp * sizeof *P);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, gx, L->nin, 1.0f, x, ldx, W->wx, gx, 1.0f, P, gp);
@@ -219,50 +256,64 @@ static void rec_forward(const nn_tnet *net, int l, const tn_rec_view *W, int B, 
     }
 }
 
-/* dh [B][Hp]: dL/dh_t, all of it (from above plus the recurrence); may be overwritten. Writes
- * dhr = dL/dh_{t-1} through the recurrence (unless first), adds the weight gradients; for l > 0
- * writes dx = dL/dx_t [B][nin] for the layer below. Layer 0 accumulates its input-weight and
- * bias gradient in g0 (rows: x0's columns) instead. */
-static void rec_backward(const nn_tnet *net, int l, const tn_rec_view *W, tn_rec_view *G, int B,
-                         const float *x, int ldx, float *P, const float *h_prev, const float *c_prev,
-                         const float *s, float *dh, float *dc, float *dhr, int first, float *dx, float *g0)
+/* One step back. dh [B][Hp]: dL/dh_t, all of it (from above plus the recurrence); may be
+ * overwritten. Writes dP [B][Gp*Hp] (the pre-activation gradients), dhr = dL/dh_{t-1} through the
+ * recurrence (unless first) and, for l > 0, dx = dL/dx_t [B][nin] for the layer below. The weight
+ * gradients wait for rec_backward_weights, a block of steps at a time. */
+static void rec_backward(const nn_tnet *net, int l, const tn_rec_view *W, int B, float *dP, const float *h_prev,
+                         const float *c_prev, const float *s, float *dh, float *dc, float *dhr, int first, float *dx)
 {
     const tn_rec_shape *L = &net->rec[l];
     const int Hp = L->Hp, gp = L->Gp * Hp, gx = L->Gx * Hp;
     const float *h = h_prev + (size_t)B * (size_t)Hp;
     switch (L->type) {
-    case NN_CELL_LSTM: net->k->lstm_bwd((size_t)B, Hp, s, c_prev, dh, dc, P); break;
-    case NN_CELL_GRU: net->k->gru_bwd((size_t)B, Hp, s, h_prev, dh, P, dhr); break;
-    case NN_CELL_RNN: net->k->rnn_bwd((size_t)B, Hp, h, dh, P); break;
+    case NN_CELL_LSTM: net->k->lstm_bwd((size_t)B, Hp, s, c_prev, dh, dc, dP); break;
+    case NN_CELL_GRU: net->k->gru_bwd((size_t)B, Hp, s, h_prev, dh, dP, dhr); break;
+    case NN_CELL_RNN: net->k->rnn_bwd((size_t)B, Hp, h, dh, dP); break;
     }
-    /* recurrence: dhr (+)= dP Wh^T;  dWh += h_prev^T dP */
-    if (L->type == NN_CELL_GRU) {
-        if (!first) {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, Hp, 2 * Hp, 1.0f, P, gp, W->wh, 3 * Hp, 1.0f,
+    /* recurrence: dhr (+)= dP Wh^T (GRU: slots r, z and nh; its direct part is already in dhr) */
+    if (!first) {
+        if (L->type == NN_CELL_GRU) {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, Hp, 2 * Hp, 1.0f, dP, gp, W->wh, 3 * Hp, 1.0f,
                         dhr, Hp);
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, Hp, Hp, 1.0f, P + 3 * Hp, gp, W->wh + 2 * Hp,
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, Hp, Hp, 1.0f, dP + 3 * Hp, gp, W->wh + 2 * Hp,
                         3 * Hp, 1.0f, dhr, Hp);
+        } else {
+            int gh = L->Gh * Hp;
+            /* beta = 0 would make OpenBLAS clear C column by column: cheaper to zero it here */
+            memset(dhr, 0, (size_t)B * (size_t)Hp * sizeof *dhr);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, Hp, gh, 1.0f, dP, gp, W->wh, gh, 1.0f, dhr, Hp);
         }
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Hp, 2 * Hp, B, 1.0f, h_prev, Hp, P, gp, 1.0f, G->wh,
+    }
+    if (l > 0) { /* the layer below's dh_t */
+        memset(dx, 0, (size_t)B * (size_t)L->nin * sizeof *dx);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, L->nin, gx, 1.0f, dP, gp, W->wx, gx, 1.0f, dx, L->nin);
+    }
+}
+
+/* The weight gradients of n consecutive steps at once (rows = n * B): dP [rows][Gp*Hp], h_prev
+ * [rows][Hp] (the states the steps started from), x [rows][ldx] their inputs.
+ *   dWh += h_prev^T dP;   layer 0: g0 += x0^T dP (rows of g0: audio, conditioning, 1 = bias);
+ *   l > 0: dWx += x^T dP, db += column sums of dP. */
+static void rec_backward_weights(const nn_tnet *net, int l, tn_rec_view *G, int rows, const float *dP,
+                                 const float *h_prev, const float *x, int ldx, float *g0, const float *ones)
+{
+    const tn_rec_shape *L = &net->rec[l];
+    const int Hp = L->Hp, gp = L->Gp * Hp, gx = L->Gx * Hp;
+    if (L->type == NN_CELL_GRU) {
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Hp, 2 * Hp, rows, 1.0f, h_prev, Hp, dP, gp, 1.0f, G->wh,
                     3 * Hp);
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Hp, Hp, B, 1.0f, h_prev, Hp, P + 3 * Hp, gp, 1.0f,
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Hp, Hp, rows, 1.0f, h_prev, Hp, dP + 3 * Hp, gp, 1.0f,
                     G->wh + 2 * Hp, 3 * Hp);
     } else {
         int gh = L->Gh * Hp;
-        if (!first)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, Hp, gh, 1.0f, P, gp, W->wh, gh, 0.0f, dhr, Hp);
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Hp, gh, B, 1.0f, h_prev, Hp, P, gp, 1.0f, G->wh, gh);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Hp, gh, rows, 1.0f, h_prev, Hp, dP, gp, 1.0f, G->wh, gh);
     }
-    /* inputs */
     if (l == 0) {
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, L->nin + 1, gp, B, 1.0f, x, ldx, P, gp, 1.0f, g0, gp);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, L->nin + 1, gp, rows, 1.0f, x, ldx, dP, gp, 1.0f, g0, gp);
     } else {
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, L->nin, gx, B, 1.0f, x, ldx, P, gp, 1.0f, G->wx, gx);
-        for (int e = 0; e < B; e++) {
-            const float *pe = P + (size_t)e * (size_t)gp;
-            for (int j = 0; j < gp; j++) G->b[j] += pe[j];
-        }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, L->nin, gx, 1.0f, P, gp, W->wx, gx, 0.0f, dx, L->nin);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, L->nin, gx, rows, 1.0f, x, ldx, dP, gp, 1.0f, G->wx, gx);
+        cblas_sgemv(CblasRowMajor, CblasTrans, rows, gp, 1.0f, dP, gp, ones, 1, 1.0f, G->b, 1);
     }
 }
 
@@ -284,7 +335,7 @@ static void dense_forward(const nn_tnet *net, int d, const tn_dense_view *W, int
 }
 
 /* dz [N][out]: dL/dz (turned into dL/d(pre-activation) in place); adds dW, db; writes
- * din [N][in] (row stride lddin). */
+ * din [N][in] (row stride lddin) unless din is NULL. */
 static void dense_backward(const nn_tnet *net, int d, const tn_dense_view *W, tn_dense_view *G, int N,
                            const float *in, int ldin, const float *z, float *dz, float *din, int lddin,
                            const float *ones)
@@ -295,7 +346,9 @@ static void dense_backward(const nn_tnet *net, int d, const tn_dense_view *W, tn
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, D->in, D->out, N, 1.0f, in, ldin, dz, D->out, 1.0f, G->w,
                 D->out);
     cblas_sgemv(CblasRowMajor, CblasTrans, N, D->out, 1.0f, dz, D->out, ones, 1, 1.0f, G->b, 1);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, D->in, D->out, 1.0f, dz, D->out, W->w, D->out, 0.0f,
+    if (!din) return;
+    for (int i = 0; i < N; i++) memset(din + (size_t)i * (size_t)lddin, 0, (size_t)D->in * sizeof *din);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, D->in, D->out, 1.0f, dz, D->out, W->w, D->out, 1.0f,
                 din, lddin);
 }
 
@@ -378,10 +431,14 @@ void nn_tbatch_backward(nn_tbatch *b, const float *dy, int lddy, float *grads)
         memset(b->dtop, 0, (size_t)N * (size_t)Lt->Hp * sizeof(float));
         for (int i = 0; i < N; i++) b->dtop[(size_t)i * (size_t)Lt->Hp] = dz[i];
     }
+    /* The usual head, one linear Dense(1): dL/dh_t = dz_t w, formed step by step below instead of
+     * as a [T*B][Hp] outer product here. */
+    const int simple_head = nd == 1 && net->dense[0].out == 1 && net->dense[0].act == NN_ACT_LINEAR;
+    const float *dz_out = dz, *w_out = P.dense[0].w;
     for (int d = nd - 1; d >= 0; d--) {
         const float *in = d ? b->z[d - 1] : b->L[nr - 1].h + step_size(b, nr - 1);
         int ldin = d ? net->dense[d - 1].out : Lt->Hp;
-        float *din = d ? b->dz[(nd - d) & 1] : b->dtop;
+        float *din = d ? b->dz[(nd - d) & 1] : simple_head ? NULL : b->dtop;
         dense_backward(net, d, &P.dense[d], &G.dense[d], N, in, ldin, b->z[d], dz, din, ldin, b->ones);
         dz = din;
     }
@@ -393,27 +450,39 @@ void nn_tbatch_backward(nn_tbatch *b, const float *dy, int lddy, float *grads)
     }
     const tn_rec_shape *L0 = &net->rec[0];
     memset(b->g0, 0, (size_t)nin1 * (size_t)(L0->Gp * L0->Hp) * sizeof(float));
+    const int kb = b->kb; /* steps per block of weight gradients */
     for (int t = T - 1; t >= 0; t--)
         for (int l = nr - 1; l >= 0; l--) {
             const tn_rec_shape *L = &net->rec[l];
             tb_layer *Y = &b->L[l];
-            size_t n = step_size(b, l);
+            size_t n = step_size(b, l), gpn = (size_t)B * (size_t)(L->Gp * L->Hp);
             /* dL/dh_t: from above (dense head or the layer above), plus the recurrence */
-            float *dh = l == nr - 1 ? b->dtop + (size_t)t * n : Y->dext;
-            for (size_t i = 0; i < n; i++) dh[i] += Y->dhr[i];
-            const float *xin;
-            int ldxin;
-            if (l == 0) {
-                xin = b->x0 + (size_t)t * (size_t)B * (size_t)nin1;
-                ldxin = nin1;
+            float *dh;
+            if (l == nr - 1 && simple_head) {
+                dh = Y->dext;
+                head_grad(B, L->Hp, dz_out + (size_t)t * (size_t)B, w_out, Y->dhr, dh);
             } else {
-                xin = b->L[l - 1].h + (size_t)(t + 1) * step_size(b, l - 1);
-                ldxin = net->rec[l - 1].Hp;
+                dh = l == nr - 1 ? b->dtop + (size_t)t * n : Y->dext;
+                add_to(dh, Y->dhr, n);
             }
-            rec_backward(net, l, &P.rec[l], &G.rec[l], B, xin, ldxin, b->P, Y->h + (size_t)t * n,
-                         Y->c ? Y->c + (size_t)t * n : NULL,
+            float *dP = Y->dp + (size_t)(t % kb) * gpn;
+            rec_backward(net, l, &P.rec[l], B, dP, Y->h + (size_t)t * n, Y->c ? Y->c + (size_t)t * n : NULL,
                          L->Gs ? Y->s + (size_t)t * (size_t)B * (size_t)(L->Gs * L->Hp) : NULL, dh, Y->dc, Y->dhr,
-                         t == 0, l ? b->L[l - 1].dext : NULL, b->g0);
+                         t == 0, l ? b->L[l - 1].dext : NULL);
+            if (t % kb == 0) { /* steps t .. t + steps - 1 are done: their weight gradients */
+                int steps = T - t < kb ? T - t : kb;
+                const float *xin;
+                int ldxin;
+                if (l == 0) {
+                    xin = b->x0 + (size_t)t * (size_t)B * (size_t)nin1;
+                    ldxin = nin1;
+                } else {
+                    xin = b->L[l - 1].h + (size_t)(t + 1) * step_size(b, l - 1);
+                    ldxin = net->rec[l - 1].Hp;
+                }
+                rec_backward_weights(net, l, &G.rec[l], steps * B, Y->dp, Y->h + (size_t)t * n, xin, ldxin, b->g0,
+                                     b->ones);
+            }
         }
     /* layer 0's input rows and bias, accumulated over the window in g0 */
     const int gp = L0->Gp * L0->Hp, gx = L0->Gx * L0->Hp;

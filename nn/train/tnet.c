@@ -95,7 +95,7 @@ nn_tnet *nn_tnet_new(const nn_spec *spec, nn_error *err)
         width = D->out;
     }
     net->n = nn_round_up(used, 16);
-    net->mem = nn_aligned_alloc(4 * net->n * sizeof(float));
+    net->mem = nn_aligned_alloc(5 * net->n * sizeof(float));
     net->h0mem = h0floats ? nn_aligned_alloc(h0floats * sizeof(float)) : NULL;
     if (!net->mem || (h0floats && !net->h0mem)) {
         nn_tnet_free(net);
@@ -106,6 +106,17 @@ nn_tnet *nn_tnet_new(const nn_spec *spec, nn_error *err)
     net->grads = net->params + net->n;
     net->m = net->grads + net->n;
     net->v = net->m + net->n;
+    /* PyTorch trains b_ih and b_hh separately; with the same gradient, Adam moves each by the same
+     * step, so their sum (what the arena keeps) moves twice as far as one bias would. lr_scale lets
+     * Adam reproduce that exactly (up to the weight decay of each half). GRU's candidate biases are
+     * two different things (b_in outside r *, b_hn inside), so they are not doubled. */
+    net->lr_scale = net->v + net->n;
+    for (size_t i = 0; i < net->n; i++) net->lr_scale[i] = 1.0f;
+    for (int l = 0; l < net->n_rec; l++) {
+        const tn_rec_shape *L = &net->rec[l];
+        int summed = L->type == NN_CELL_GRU ? 2 : L->Gp;
+        for (int i = 0; i < summed * L->Hp; i++) net->lr_scale[L->b + (size_t)i] = 2.0f;
+    }
 
     /* Copy the spec's weights in. */
     tn_view P = tn_view_of(net, net->params);
@@ -329,10 +340,12 @@ void nn_tnet_adam_step(nn_tnet *net, nn_adam *a)
     const double bc1 = 1.0 - pow(a->beta1, (double)a->step), bc2 = 1.0 - pow(a->beta2, (double)a->step);
     const float step_size = (float)(a->lr / bc1), inv_sqrt_bc2 = (float)(1.0 / sqrt(bc2)), eps = (float)a->eps;
     float *w = net->params, *g = net->grads, *m = net->m, *v = net->v;
+    const float *scale = net->lr_scale;
+    const int use_scale = net->bias_lr2;
     for (size_t i = 0; i < net->n; i++) {
         float gi = g[i] + wd * w[i];
         m[i] = b1 * m[i] + (1.0f - b1) * gi;
         v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
-        w[i] -= step_size * m[i] / (sqrtf(v[i]) * inv_sqrt_bc2 + eps);
+        w[i] -= (use_scale ? scale[i] : 1.0f) * step_size * m[i] / (sqrtf(v[i]) * inv_sqrt_bc2 + eps);
     }
 }

@@ -71,6 +71,8 @@ struct nn_tnet {
     float *h0[NN_MAX_REC_LAYERS], *c0[NN_MAX_REC_LAYERS]; /* [Hp], constants; NULL = zeros */
     size_t n;                       /* floats per array */
     float *params, *grads, *m, *v;  /* four arrays of n floats, one allocation (mem) */
+    float *lr_scale;                /* [n]: 2 for the biases that stand for two (b_ih + b_hh), else 1 */
+    int bias_lr2;                   /* 1: apply lr_scale (as the recipe, which trains both halves) */
     void *mem;
     float *h0mem;
 };

@@ -51,13 +51,14 @@ void nn_train_opts_default(nn_train_opts *o)
 json_t *tn_opts_tree(const nn_train_opts *o)
 {
     return json_pack("{s:s, s:i, s:i, s:b, s:f, s:i, s:i, s:i, s:f, s:f, s:i, s:i, s:i, s:f, s:s, s:f, s:f, s:f, "
-                     "s:I, s:i}",
+                     "s:I, s:i, s:f, s:s, s:f, s:b}",
                      "type", nn_cell_name(o->type), "layers", o->layers, "hidden", o->hidden, "skip", o->skip,
                      "segment", o->segment, "warmup", o->warmup, "step", o->step, "batch", o->batch, "lr", o->lr,
                      "weight_decay", o->weight_decay, "epochs", o->epochs, "patience", o->patience, "plateau",
                      o->plateau, "plateau_factor", o->plateau_factor, "plateau_on", o->plateau_on_val ? "val" : "train",
                      "loss_esr", o->loss.esr_weight, "loss_dc", o->loss.dc_weight, "pre_emphasis", o->loss.pre_emph,
-                     "seed", (json_int_t)o->seed, "threads", o->threads);
+                     "seed", (json_int_t)o->seed, "threads", o->threads, "clip", o->clip,
+                     "schedule", o->cosine ? "cosine" : "plateau", "lr_min", o->lr_min, "twin_bias", o->twin_bias);
 }
 
 char *nn_train_opts_json(const nn_train_opts *o)
@@ -84,6 +85,13 @@ int tn_opts_from_tree(const json_t *j, nn_train_opts *o)
                     &o->threads))
         return -1;
     if (nn_cell_parse(type, &o->type)) return -1;
+    const json_t *clip = json_object_get(j, "clip");
+    o->clip = json_is_number(clip) ? json_number_value(clip) : 0;
+    const char *sched = json_string_value(json_object_get(j, "schedule"));
+    o->cosine = sched && !strcmp(sched, "cosine");
+    o->twin_bias = json_is_true(json_object_get(j, "twin_bias"));
+    const json_t *lrm = json_object_get(j, "lr_min");
+    o->lr_min = json_is_number(lrm) ? json_number_value(lrm) : 0;
     o->skip = skip;
     o->seed = (uint64_t)seed;
     o->plateau_on_val = pon && !strcmp(pon, "val");
@@ -284,6 +292,7 @@ nn_trainer *tn_trainer_alloc(const nn_train_opts *o, nn_tdata *data, const nn_sp
                 nn_tdata_num_cond(data));
         goto fail;
     }
+    t->net->bias_lr2 = o->twin_bias;
     t->B = o->batch < t->n_seg ? o->batch : t->n_seg;
     t->T = o->warmup + o->step;
     size_t tb = (size_t)t->B * (size_t)t->T;
@@ -392,8 +401,9 @@ static void shuffle(nn_trainer *t, int epoch)
 
 /* Returns 1 when stopped by *stop. */
 static int train_epoch(nn_trainer *t, int epoch, volatile int *stop, nn_train_progress_fn fn, void *ctx,
-                       double t_start, double *mean_loss)
+                       double t_start, double *mean_loss, double *mean_gnorm)
 {
+    double gnorm_sum = 0;
     const nn_train_opts *o = &t->o;
     shuffle(t, epoch);
     int batches = (t->n_seg + o->batch - 1) / o->batch, steps = batches * t->n_win, done = 0;
@@ -442,6 +452,21 @@ static int train_epoch(nn_trainer *t, int epoch, volatile int *stop, nn_train_pr
                     for (int c = 1; c < t->nw; c++)
                         for (size_t i = 0; i < t->net->n; i++) g[i] += t->w[c].grads[i];
                 }
+                /* global gradient norm; clipped when asked */
+                double g2 = 0;
+                const float *g = t->net->grads;
+                for (size_t i = 0; i < t->net->n; i++) g2 += (double)g[i] * g[i];
+                double gn = sqrt(g2);
+                gnorm_sum += gn;
+                if (o->clip > 0 && gn > o->clip) {
+                    float k = (float)(o->clip / gn);
+                    for (size_t i = 0; i < t->net->n; i++) t->net->grads[i] *= k;
+                }
+                if (o->cosine) {
+                    double lo = o->lr_min > 0 ? o->lr_min : o->lr / 100;
+                    double x = ((double)(epoch - 1) * steps + done) / ((double)o->epochs * steps);
+                    t->lr = lo + 0.5 * (o->lr - lo) * (1 + cos(M_PI * (x < 1 ? x : 1)));
+                }
                 t->adam.lr = t->lr;
                 nn_tnet_adam_step(t->net, &t->adam);
                 loss_sum += lp.loss;
@@ -473,6 +498,7 @@ static int train_epoch(nn_trainer *t, int epoch, volatile int *stop, nn_train_pr
         }
     }
     *mean_loss = loss_n ? loss_sum / loss_n : NAN;
+    *mean_gnorm = loss_n ? gnorm_sum / loss_n : NAN;
     return 0;
 }
 
@@ -585,8 +611,8 @@ nn_status nn_trainer_run(nn_trainer *t, const char *checkpoint, volatile int *st
         }
         memcpy(undo, t->net->params, bytes);
         long adam_step = t->adam.step;
-        double te = now_s(), mean_loss;
-        int stopped = train_epoch(t, epoch, stop, fn, ctx, t_start, &mean_loss);
+        double te = now_s(), mean_loss, mean_gnorm;
+        int stopped = train_epoch(t, epoch, stop, fn, ctx, t_start, &mean_loss, &mean_gnorm);
         double secs = now_s() - te;
         if (stopped) {
             memcpy(t->net->params, undo, bytes);
@@ -599,7 +625,7 @@ nn_status nn_trainer_run(nn_trainer *t, const char *checkpoint, volatile int *st
             memset(t->net->m, 0, 2 * t->net->n * sizeof(float));
             t->lr *= 0.5;
         }
-        nn_epoch_log e = {epoch, mean_loss, NAN, NAN, t->lr, secs, 0};
+        nn_epoch_log e = {epoch, mean_loss, NAN, NAN, t->lr, secs, mean_gnorm, 0};
         nn_model *m = model_of(t->net, err);
         if (!m) {
             free(undo);
@@ -622,7 +648,7 @@ nn_status nn_trainer_run(nn_trainer *t, const char *checkpoint, volatile int *st
         if (metric < t->plat_best * (1.0 - 1e-4)) {
             t->plat_best = metric;
             t->plat_bad = 0;
-        } else if (++t->plat_bad > o->plateau) {
+        } else if (++t->plat_bad > o->plateau && !o->cosine) {
             t->lr *= o->plateau_factor;
             t->plat_bad = 0;
         }
