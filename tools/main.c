@@ -21,6 +21,7 @@ static const command commands[] = {
     {"convert", rnnfx_cmd_convert, "write a model in the native format (Keras JSON, for AIDA-X / RTNeural)"},
     {"eval", rnnfx_cmd_eval, "compare a model's output with a target recording (ESR and friends)"},
     {"bench", rnnfx_cmd_bench, "measure the engine's speed (ns per sample) against this CPU's floor"},
+    {"train", rnnfx_cmd_train, "learn a model from recordings of a device's input and output"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -163,7 +163,7 @@ static float *mono_copy(const nn_taudio *a, int ch, size_t n)
 {
     float *o = malloc((n ? n : 1) * sizeof *o);
     if (!o) return NULL;
-    for (size_t i = 0; i < n; i++) o[i] = a->data[i * (size_t)a->channels + (size_t)ch];
+    memcpy(o, a->ch[ch], n * sizeof *o);
     return o;
 }
 
@@ -196,7 +196,7 @@ nn_status nn_tdata_add(nn_tdata *d, const nn_taudio *in, const nn_taudio *out, i
     const nn_taudio *both[2] = {in, out};
     for (int k = 0; k < 2; k++) {
         const nn_taudio *a = both[k];
-        if (!a->data || a->channels < 1)
+        if (!a->ch || a->channels < 1)
             return nn_fail(err, NN_ERR_ARG, a->name, "no audio");
         if (!(a->rate >= 1000 && a->rate <= 768000))
             return nn_fail(err, NN_ERR_VALUE, a->name, "sample rate %g Hz out of range", a->rate);

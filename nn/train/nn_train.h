@@ -123,10 +123,10 @@ void nn_loss_backward(const nn_loss_cfg *c, const float *y, const float *t, int 
 
 /* ---- Data: (input, target) recordings ------------------------------------------------------ */
 
-/* One recording as the caller read it: interleaved frames. */
+/* One recording as the caller read it (tools/audio_io.h's layout: one array per channel). */
 typedef struct nn_taudio {
     const char *name;   /* file name, for messages */
-    const float *data;  /* frames * channels samples, interleaved */
+    const float *const *ch; /* ch[channel][frame] */
     size_t frames;
     int channels;
     double rate;        /* Hz */

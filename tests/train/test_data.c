@@ -19,10 +19,13 @@ static float frand(void)
 
 static float x[2 * N], y[2 * N];
 
+/* xi, yi: cx / cy channels of nx / ny frames one after the other (planar) */
 static nn_status add(nn_tdata *d, const float *xi, size_t nx, int cx, double rx, const float *yi, size_t ny, int cy,
                      double ry, int channel, nn_error *err)
 {
-    nn_taudio a = {"in.wav", xi, nx, cx, rx}, b = {"out.wav", yi, ny, cy, ry};
+    const float *xc[4], *yc[4];
+    for (int c = 0; c < 4; c++) xc[c] = xi + (size_t)(c < cx ? c : 0) * nx, yc[c] = yi + (size_t)(c < cy ? c : 0) * ny;
+    nn_taudio a = {"in.wav", xc, nx, cx, rx}, b = {"out.wav", yc, ny, cy, ry};
     return nn_tdata_add(d, &a, &b, channel, NULL, 0, NN_ROLE_AUTO, err);
 }
 
@@ -111,10 +114,10 @@ int main(void)
 
     /* channel selection: channel 2 of a stereo input */
     static float st2[2 * N];
-    for (int i = 0; i < N; i++) st2[2 * i] = 0.001f * frand(), st2[2 * i + 1] = x[i];
+    for (int i = 0; i < N; i++) st2[i] = 0.001f * frand(), st2[N + i] = x[i];
     delayed(x, y, N, 5, 1.0f);
     static float y2[2 * N];
-    for (int i = 0; i < N; i++) y2[2 * i] = y2[2 * i + 1] = y[i];
+    for (int i = 0; i < N; i++) y2[i] = y2[N + i] = y[i];
     d = nn_tdata_new();
     CHECK(add(d, st2, N, 2, 48000, y2, N, 2, 48000, 1, &err) == NN_OK, "%s", err.msg);
     nn_tdata_pair(d, 0, &pi);
@@ -156,7 +159,8 @@ int main(void)
     d = nn_tdata_new();
     size_t lens[5] = {N, N / 2, 2 * N, N, N / 4};
     for (int i = 0; i < 5; i++) {
-        nn_taudio a = {"in", x, lens[i], 1, 48000}, b = {"out", y, lens[i], 1, 48000};
+        const float *xc[1] = {x}, *yc[1] = {y};
+        nn_taudio a = {"in", xc, lens[i], 1, 48000}, b = {"out", yc, lens[i], 1, 48000};
         nn_tdata_add(d, &a, &b, -1, NULL, 0, i == 4 ? NN_ROLE_TEST : NN_ROLE_AUTO, &err);
     }
     CHECK(nn_tdata_split(d, NN_SPLIT_AUTO, 0.2, 0.15, &err) == NN_OK, "%s", err.msg);

@@ -65,7 +65,8 @@ static nn_tdata *make_data(size_t n, int conditioned)
         make_input(x, n);
         float knob = conditioned ? (float)p : 0.0f;
         device(x, y, n, conditioned ? 1.0 + 5.0 * knob : 4.0);
-        nn_taudio a = {p ? "in2.wav" : "in.wav", x, n, 1, RATE}, b = {p ? "out2.wav" : "out.wav", y, n, 1, RATE};
+        const float *xc[1] = {x}, *yc[1] = {y};
+        nn_taudio a = {p ? "in2.wav" : "in.wav", xc, n, 1, RATE}, b = {p ? "out2.wav" : "out.wav", yc, n, 1, RATE};
         nn_error err;
         nn_status st = nn_tdata_add(d, &a, &b, -1, &knob, conditioned, NN_ROLE_AUTO, &err);
         CHECK(st == NN_OK, "add: %s", err.msg);
