@@ -122,7 +122,7 @@ typedef struct {
     double rate;
     int n_ch;
     uint32_t ramp_len;
-    uint32_t max_block; /* from the host's options, for the log only: run() takes any size */
+    uint32_t max_block, nominal_block; /* the host's options, for the log: run() takes any size */
 
     /* The models. Only the audio thread touches these (and instantiate/activate/cleanup and a
      * restore() without a worker, which the host never runs beside run()). */
@@ -464,9 +464,13 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate, con
     /* The host's block sizes (buf-size extension). run() cuts every block into chunks of at
      * most SLOT_MAX_CHUNK samples, so it needs no buffer sized from these: they only tell. */
     LV2_URID max_len = self->map->map(self->map->handle, LV2_BUF_SIZE__maxBlockLength);
+    LV2_URID nominal_len = self->map->map(self->map->handle, LV2_BUF_SIZE__nominalBlockLength);
     LV2_URID atom_Int = self->map->map(self->map->handle, LV2_ATOM__Int);
-    for (const LV2_Options_Option *o = options; o && o->key; o++)
-        if (o->key == max_len && o->type == atom_Int) self->max_block = (uint32_t) * (const int32_t *)o->value;
+    for (const LV2_Options_Option *o = options; o && o->key; o++) {
+        if (o->type != atom_Int) continue;
+        if (o->key == max_len) self->max_block = (uint32_t) * (const int32_t *)o->value;
+        if (o->key == nominal_len) self->nominal_block = (uint32_t) * (const int32_t *)o->value;
+    }
 
     self->rate = rate;
     self->n_ch = !strcmp(descriptor->URI, RNNFX_STEREO_URI) ? 2 : 1;
@@ -474,8 +478,8 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate, con
     if (self->ramp_len < 1) self->ramp_len = 1;
     atomic_init(&self->path_seq, 0u);
     status_set(self, "", "no model loaded: passing audio through");
-    lv2_log_note(&self->logger, "rnnfx: %s at %g Hz (max block %u): no model loaded yet, audio passes through\n",
-                 self->n_ch == 2 ? "stereo" : "mono", rate, self->max_block);
+    lv2_log_note(&self->logger, "rnnfx: %s at %g Hz (blocks: nominal %u, max %u; 0 = not said): no model loaded yet, "
+                 "audio passes through\n", self->n_ch == 2 ? "stereo" : "mono", rate, self->nominal_block, self->max_block);
     return (LV2_Handle)self;
 }
 

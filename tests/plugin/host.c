@@ -13,6 +13,7 @@
 #include <lv2/options/options.h>
 #include <lv2/parameters/parameters.h>
 #include <lv2/patch/patch.h>
+#include <lv2/presets/presets.h>
 #include <lv2/state/state.h>
 #include <lv2/urid/urid.h>
 #include <lv2/worker/worker.h>
@@ -458,9 +459,72 @@ int host_restore(Host *h, const char *dir, bool via_worker)
     return 0;
 }
 
-/* ---- Life cycle -------------------------------------------------------------------------------- */
+/* ---- Presets ----------------------------------------------------------------------------------- */
 
 static void node_free(LilvNode *n) { lilv_node_free(n); }
+
+static LilvNodes *presets(Host *h)
+{
+    LilvNode *pset = lilv_new_uri(h->world, LV2_PRESETS__Preset);
+    LilvNodes *all = lilv_plugin_get_related(h->plugin, pset);
+    node_free(pset);
+    return all;
+}
+
+static const LilvNode *preset_at(const LilvNodes *all, int i)
+{
+    int k = 0;
+    LILV_FOREACH (nodes, it, all)
+        if (k++ == i) return lilv_nodes_get(all, it);
+    return NULL;
+}
+
+int host_preset_count(Host *h)
+{
+    LilvNodes *all = presets(h);
+    int n = (int)lilv_nodes_size(all);
+    lilv_nodes_free(all);
+    return n;
+}
+
+const char *host_preset_label(Host *h, int i)
+{
+    static char label[512];
+    LilvNodes *all = presets(h);
+    const LilvNode *p = preset_at(all, i);
+    label[0] = '\0';
+    if (p) {
+        lilv_world_load_resource(h->world, p);
+        LilvNode *rdfs_label = lilv_new_uri(h->world, LILV_NS_RDFS "label");
+        LilvNode *l = lilv_world_get(h->world, p, rdfs_label, NULL);
+        snprintf(label, sizeof label, "%s", l ? lilv_node_as_string(l) : lilv_node_as_uri(p));
+        node_free(l);
+        node_free(rdfs_label);
+    }
+    lilv_nodes_free(all);
+    return label;
+}
+
+int host_load_preset(Host *h, int i)
+{
+    LilvNodes *all = presets(h);
+    const LilvNode *p = preset_at(all, i);
+    int rc = -1;
+    if (p) {
+        lilv_world_load_resource(h->world, p);
+        LilvState *st = lilv_state_new_from_world(h->world, &h->map, p);
+        if (st) {
+            const LV2_Feature *features[] = {&h->f_map, &h->f_unmap, &h->f_log, &h->f_state_schedule, NULL};
+            lilv_state_restore(st, h->instance, set_port_value, h, 0, features);
+            lilv_state_free(st);
+            rc = 0;
+        }
+    }
+    lilv_nodes_free(all);
+    return rc;
+}
+
+/* ---- Life cycle -------------------------------------------------------------------------------- */
 
 Host *host_new(const char *plugin_uri, double rate, WorkerMode mode)
 {

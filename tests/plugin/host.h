@@ -57,6 +57,12 @@ void host_settle(Host *h);
 int host_save(Host *h, const char *dir);
 int host_restore(Host *h, const char *dir, bool via_worker);
 
+/* The presets the bundle lists for this plugin (lilv), and restoring one by index (as hosts
+ * load a preset: lilv_state_restore, the worker schedule passed). 0 on success. */
+int host_preset_count(Host *h);
+const char *host_preset_label(Host *h, int i);
+int host_load_preset(Host *h, int i);
+
 /* What the plugin said on its notify port, and in its log. */
 const char *host_model_path(const Host *h); /* last rnnfx:model ("" before any) */
 const char *host_status(const Host *h);     /* last rnnfx:status */

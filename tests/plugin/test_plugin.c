@@ -995,6 +995,41 @@ static void test_cli(void)
 static void test_cli(void) { check_skip("libsndfile (libsndfile1-dev) is not installed: no WAV files to compare"); }
 #endif
 
+/* Every preset of the bundle (ttl/presets.txt: one per shipped model) loads its model, in both
+ * plugins, and the model plays (the output is not the input). */
+static void test_presets(void)
+{
+    const char *uris[] = {MONO, STEREO};
+    int total = 0;
+    size_t n = 24000;
+    float *x = guitar(n, 30), *y = calloc(n, sizeof(float)), *y2 = calloc(n, sizeof(float));
+    for (int u = 0; u < 2; u++) {
+        Host *h = host_new(uris[u], RATE, WORKER_SYNC);
+        if (!h) continue;
+        int count = host_preset_count(h);
+        for (int i = 0; i < count; i++, total++) {
+            char label[512];
+            snprintf(label, sizeof label, "%s", host_preset_label(h, i));
+            unsigned loaded = host_loaded_count(h), errors = host_error_count(h);
+            CHECK(host_load_preset(h, i) == 0, "%s: preset '%s' not found", uris[u], label);
+            host_settle(h);
+            CHECK(host_loaded_count(h) > loaded && host_error_count(h) == errors, "%s: preset '%s': %s", uris[u],
+                  label, host_status(h));
+            for (size_t off = 0; off < n; off += 1000) {
+                const float *in[2] = {x + off, x + off};
+                float *out[2] = {y + off, y2 + off};
+                host_run(h, in, out, 1000);
+            }
+            CHECK(all_finite(y, n) && count_unequal(y, x, n, NULL) > n / 2, "%s: preset '%s' does not play", uris[u],
+                  label);
+            printf("%s: preset '%s': %s\n", uris[u], label, host_status(h));
+        }
+        host_free(h);
+    }
+    free(x), free(y), free(y2);
+    if (!total) check_skip("the bundle has no presets yet (ttl/presets.txt lists none)");
+}
+
 /* Ardour's export mode: work() and work_response() nested inside schedule_work(). */
 static void test_nested(void)
 {
@@ -1011,7 +1046,7 @@ static const struct {
     {"bad_files", test_bad_files},     {"swap", test_swap_sync},    {"nested", test_nested},
     {"storm", test_storm},             {"latest", test_latest},             {"state", test_state},       {"restore_live", test_restore_live},
     {"bypass", test_bypass},           {"nonfinite", test_nonfinite}, {"knobs", test_knobs},
-    {"resample", test_resample},       {"cli", test_cli},
+    {"resample", test_resample},       {"cli", test_cli},                 {"presets", test_presets},
 };
 
 int main(int argc, char **argv)
