@@ -178,6 +178,7 @@ fail:
 
 void slot_set_cond(Slot *s, int k, float value)
 {
+    if (k >= nn_model_num_cond(s->model)) return; /* a knob this model does not have */
     for (int c = 0; c < s->n_ch; c++) nn_state_set_cond(s->st[c], k, value);
 }
 
