@@ -183,6 +183,14 @@ nn_trainer *nn_trainer_resume(const char *path, nn_tdata *data, const nn_train_o
     memcpy(t->net->m, p, n * sizeof(float)), p += n * sizeof(float);
     memcpy(t->net->v, p, n * sizeof(float)), p += n * sizeof(float);
     memcpy(t->best, p, n * sizeof(float));
+    /* What a save writes is finite (and Adam's second moment is not negative): anything else is
+     * damage, which would otherwise train on NaN and fail only at the export, epochs later. */
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(t->net->params[i]) || !isfinite(t->net->m[i]) || !(t->net->v[i] >= 0 && isfinite(t->net->v[i])) ||
+            !isfinite(t->best[i])) {
+            nn_fail(err, NN_ERR_VALUE, path, "damaged checkpoint (a weight or moment is NaN, infinite or negative)");
+            goto fail;
+        }
     t->adam.step = (long)json_integer_value(json_object_get(root, "adam_step"));
     t->lr = get_num(root, "lr", o.lr);
     t->plat_best = get_num(root, "plateau_best", INFINITY);
