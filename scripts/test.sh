@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # test.sh - build with warnings as errors and run every test twice: a plain release build, then
 # an AddressSanitizer + UndefinedBehaviorSanitizer build (tests in the meson suite 'nosan' -
-# valgrind, real-time sanitizer, external hosts - run only in the plain build). Prints each
-# skipped test with its reason, and ends with the line "N passed, N failed".
+# valgrind, real-time sanitizer, external hosts - run only in the plain build); then a clang
+# build of the fuzz targets that runs suite 'fuzz'. Prints each skipped test with its reason,
+# and ends with the line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,6 +43,10 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 build_and_test sanitizers build-asan --no-suite nosan -- --buildtype=debugoptimized \
     -Db_sanitize=address,undefined -Db_lundef=false
+# The fuzz targets (tests/fuzz/README.md): clang-19 and libFuzzer, the library code instrumented
+# too; only suite 'fuzz' - the committed inputs replayed, then a short run of each target.
+CC=clang-19 build_and_test fuzz build-fuzz --suite fuzz -- --buildtype=debugoptimized -Dfuzz=true \
+    -Dplugin=false -Db_sanitize=address,undefined -Db_lundef=false -Dc_args=-fsanitize=fuzzer-no-link
 
 python3 - "${logs[@]}" <<'PY'
 import json, sys
