@@ -103,6 +103,9 @@ static void write_seeds(const char *dir)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc, (void)argv;
+    /* The trainer's arena pads hidden sizes to the kernel's vector width, and a checkpoint holds
+     * the arena: the portable kernel everywhere, so that the seeds resume on any CPU. */
+    if (!nn_kernel_force("generic")) die("kernels", "no generic kernel");
     make_data();
     verbose = getenv("RNNFX_FUZZ_VERBOSE") != NULL;
     const char *seeds = getenv("RNNFX_FUZZ_WRITE_SEEDS");
