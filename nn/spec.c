@@ -158,6 +158,12 @@ nn_status nn_spec_validate(const nn_spec *s, const char *name, nn_error *err)
             !all_finite(r->b_ih, gh) || !all_finite(r->b_hh, gh) || !all_finite(r->h0, (size_t)r->hidden) ||
             !all_finite(r->c0, (size_t)r->hidden))
             return nn_fail(err, NN_ERR_VALUE, name, "recurrent layer %d: non-finite weight (NaN or Inf)", l + 1);
+        /* The engine and the native format use b_ih + b_hh: two finite halves near 3.4e38 make an
+         * infinite sum, which the writer could not write (JSON has no Inf). */
+        for (size_t i = 0; r->b_hh && i < gh; i++)
+            if (!isfinite(r->b_ih[i] + r->b_hh[i]))
+                return nn_fail(err, NN_ERR_VALUE, name, "recurrent layer %d: bias_ih + bias_hh overflows (%g + %g)",
+                               l + 1, (double)r->b_ih[i], (double)r->b_hh[i]);
         if (r->c0 && r->type != NN_CELL_LSTM)
             return nn_fail(err, NN_ERR_SHAPE, name, "recurrent layer %d: a cell state c0 on a %s layer", l + 1,
                            nn_cell_name(r->type));
