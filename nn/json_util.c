@@ -86,7 +86,10 @@ static nn_status fill(const json_t *v, int level, int ndim, const size_t *shape,
                            : json_is_string(v) ? "a string"
                            : json_is_object(v) ? "an object"
                                                : "null or a boolean");
-        if (fabs(d) > 3.0e38) return nn_fail(err, NN_ERR_VALUE, file, "%s: value %g out of float range", what, d);
+        /* Doubles below 2^128 - 2^103 round to a finite float. The bound is that of the float, not
+         * a rounder number: a float we write (9 digits) must read back, FLT_MAX included. */
+        if (!(fabs(d) < 3.4028235677973366e38))
+            return nn_fail(err, NN_ERR_VALUE, file, "%s: value %g out of float range", what, d);
         *(*dst)++ = (float)d;
         return NN_OK;
     }
