@@ -72,10 +72,10 @@ static void make_data(void)
 /* Seeds: small networks of each kind, two epochs each. */
 static void write_seeds(const char *dir)
 {
-    struct { nn_cell type; int layers, hidden, threads, batch; const char *name; } nets[] = {
-        {NN_CELL_LSTM, 1, 4, 1, 4, "lstm4"},
-        {NN_CELL_GRU, 2, 3, 2, 3, "gru2x3_threads2"},
-        {NN_CELL_RNN, 1, 5, 1, 8, "rnn5"},
+    struct { nn_cell type; int layers, hidden, threads, batch, cosine, twin; double clip; const char *name; } nets[] = {
+        {NN_CELL_LSTM, 1, 4, 1, 4, 0, 0, 0, "lstm4"},
+        {NN_CELL_GRU, 2, 3, 2, 3, 0, 1, 0, "gru2x3_threads2_twin"},
+        {NN_CELL_RNN, 1, 5, 1, 8, 1, 0, 0.5, "rnn5_cosine_clip"},
     };
     for (size_t i = 0; i < sizeof nets / sizeof nets[0]; i++) {
         nn_train_opts o;
@@ -85,6 +85,9 @@ static void write_seeds(const char *dir)
         o.hidden = nets[i].hidden;
         o.threads = nets[i].threads;
         o.batch = nets[i].batch;
+        o.cosine = nets[i].cosine;
+        o.twin_bias = nets[i].twin;
+        o.clip = nets[i].clip;
         o.segment = 0.05;
         o.warmup = 50;
         o.step = 250;
