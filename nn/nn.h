@@ -99,6 +99,11 @@ int nn_model_selftest(const nn_model *m, double *max_abs_err, size_t *n_samples)
  * (temp file + rename): either the whole file appears or nothing changes. */
 int nn_model_write_keras(const nn_model *m, const char *path, nn_error *err);
 
+/* Writes `len` bytes (and a final newline) to `path` atomically, as nn_model_write_keras does:
+ * a temporary file in the same folder, synced, renamed over `path`. For the front ends' other
+ * files (plots, reports). Returns NN_OK, or an error with nothing at `path` changed. */
+int nn_write_file_atomic(const char *path, const char *data, size_t len, nn_error *err);
+
 /* ---- States: one per channel ------------------------------------------------------------ */
 
 /* Allocates a state for `m` in its initial state (reset). The model must outlive the state. */
