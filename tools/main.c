@@ -22,6 +22,7 @@ static const command commands[] = {
     {"eval", rnnfx_cmd_eval, "compare a model's output with a target recording (ESR and friends)"},
     {"bench", rnnfx_cmd_bench, "measure the engine's speed (ns per sample) against this CPU's floor"},
     {"train", rnnfx_cmd_train, "learn a model from recordings of a device's input and output"},
+    {"demo", rnnfx_cmd_demo, "the whole chain on a built-in example: synthesised guitar, models, training, a picture"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
