@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""table.py - the table of models/README.md, from the models themselves.
+
+For every models/*.json: the device and setting, the network, its parameters (`rnnfx info`),
+the test ESR per test set (metadata.test_sets, measured by `rnnfx eval` when the model was
+annotated; tests/models re-checks them), the best linear filter's test ESR on the same clips
+(models/training/fir_baseline.json, written by fir_baseline.py), and the real-time cost: ns per
+sample and times real time at 48 kHz, as `rnnfx info` measures them here and now (one core,
+blocks of 128; the median of --runs runs of it).
+
+    python3 models/table.py [--runs N] [NAME...]   (RNNFX: the command, build/tools/rnnfx;
+                                                     NAME: only these models, without .json)
+"""
+import glob
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ORDER = ["honeybee_g5_t2", "honeybee_g5_t0", "zendrive_g5_t3", "zendrive_g5_t5", "zendrive_g5_tone", "bigfella_g5_t3"]
+DEVICE = {"honeybee": "Bearfoot Honey Bee", "zendrive": "Hermida Zendrive", "bigfella": "Lunastone Big Fella"}
+
+
+def info(rnnfx, path, runs):
+    outs = [json.loads(subprocess.run([rnnfx, "info", "--json", path], check=True, capture_output=True,
+                                      text=True).stdout) for _ in range(runs)]
+    ns = statistics.median(o["speed"]["ns_per_sample"] for o in outs)
+    return outs[0], ns
+
+
+def network(i):
+    rec = [l for l in i["layers"] if l["type"] in ("LSTM", "GRU", "RNN")]
+    s = " + ".join(f"{l['type']}-{l['hidden']}" for l in rec)
+    if len(rec) > 1 and len({l["hidden"] for l in rec}) == 1:
+        s = f"{len(rec)} x {rec[0]['type']}-{rec[0]['hidden']}"
+    if i["skip"]:
+        s += " + skip"
+    if i["knobs"]:
+        s += " + knob " + ", ".join(i["knobs"])
+    return s
+
+
+def order_key(path):
+    base = os.path.basename(path)
+    for k, prefix in enumerate(ORDER):
+        if base.startswith(prefix):
+            return (k, base)
+    return (len(ORDER), base)
+
+
+def main():
+    args = sys.argv[1:]
+    runs = 3
+    if "--runs" in args:
+        i = args.index("--runs")
+        runs = int(args[i + 1])
+        del args[i : i + 2]
+    rnnfx = os.environ.get("RNNFX", os.path.join(HERE, "..", "build", "tools", "rnnfx"))
+    fir_path = os.path.join(HERE, "training", "fir_baseline.json")
+    fir = json.load(open(fir_path)) if os.path.exists(fir_path) else {"taps": None, "test_esr": {}}
+    print("| device, setting | file | network | parameters | test ESR | linear FIR-%s ESR | ns/sample | x real time |"
+          % fir["taps"])
+    print("|---|---|---|---|---|---|---|---|")
+    paths = [os.path.join(HERE, a + ".json") for a in args] or glob.glob(os.path.join(HERE, "*.json"))
+    for path in sorted(paths, key=order_key):
+        i, ns = info(rnnfx, path, runs)
+        meta = json.load(open(path))["metadata"]
+        for s in meta["test_sets"]:
+            folder = s["target"].split("/", 1)[1]
+            pedal, g, t = folder.split("_")
+            setting = f"{DEVICE[pedal]}, gain {g[1:]}/5, tone {t[1:]}/5"
+            knobs = ", ".join(f"{k} {v:g}" for k, v in s["knobs"].items())
+            if knobs:
+                setting += f" (knob {knobs})"
+            f = fir["test_esr"].get(folder)
+            fir_s = f"{f:.4f}" if f is not None else "-"
+            print(f"| {setting} | `{os.path.basename(path)}` | {network(i)} | {i['parameters']} | {s['esr']:.4f} | "
+                  f"{fir_s} | {ns:.0f} | {1e9 / ns / 48000:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
