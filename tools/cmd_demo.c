@@ -208,8 +208,12 @@ static int play_shipped(const demo_args *a, const float *di, size_t n, const cha
                 cli_fail(&err);
                 failed = 1;
             } else {
-                printf("   %-40s %s%s\n", file, v == 0 && s->meta.device ? s->meta.device : "",
-                       knobs ? (v == 0 ? " (knob 0)" : v == 1 ? "  (knob 0.5)" : "  (knob 1)") : "");
+                const char *label = s->meta.name ? s->meta.name : base;
+                if (knobs)
+                    printf("   %-30s at %s %.1f -> %s\n", label,
+                           s->meta.cond_names[0] ? s->meta.cond_names[0] : "knob", 0.5 * v, file);
+                else
+                    printf("   %-30s -> %s\n", label, file);
             }
             free(y);
         }
