@@ -18,6 +18,7 @@
 #ifndef RNNFX_NN_H
 #define RNNFX_NN_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,6 +51,15 @@ typedef struct nn_error {
     nn_status status;
     char msg[400]; /* one line, "<file>: <problem>", no trailing newline */
 } nn_error;
+
+/* Fills err (if not NULL) with "<name>: <printf of fmt, ap>" on one line (newlines become
+ * spaces) and returns `status`: for code outside nn/ (the command, the trainer's front end)
+ * that reports its own problems the way the engine reports a model's. Not for run(). */
+#if defined(__GNUC__)
+__attribute__((format(printf, 4, 0)))
+#endif
+nn_status nn_error_vset(nn_error *err, nn_status status, const char *name, const char *fmt,
+                        va_list ap);
 
 typedef enum nn_cell { NN_CELL_LSTM, NN_CELL_GRU, NN_CELL_RNN } nn_cell;
 typedef enum nn_act { NN_ACT_LINEAR, NN_ACT_TANH, NN_ACT_SIGMOID, NN_ACT_RELU } nn_act;
