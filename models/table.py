@@ -2,8 +2,10 @@
 """table.py - the table of models/README.md, from the models themselves.
 
 For every models/*.json: the device and setting, the network, its parameters (`rnnfx info`),
-the test ESR per test set (metadata.test_sets, measured by `rnnfx eval` when the model was
-annotated; tests/models re-checks them), the best linear filter's test ESR on the same clips
+the validation ESR of the epoch kept (metadata.training.val_esr: what the best network per
+pedal setting is chosen by - the lowest of the setting's models is marked "best"), the test
+ESR per test set (metadata.test_sets, measured by `rnnfx eval` when the model was annotated;
+tests/models re-checks them), the best linear filter's test ESR on the same clips
 (models/training/fir_baseline.json, written by fir_baseline.py), and the real-time cost: ns per
 sample and times real time at 48 kHz, as `rnnfx info` measures them here and now (one core,
 blocks of 128; the median of --runs runs of it).
@@ -60,13 +62,23 @@ def main():
     rnnfx = os.environ.get("RNNFX", os.path.join(HERE, "..", "build", "tools", "rnnfx"))
     fir_path = os.path.join(HERE, "training", "fir_baseline.json")
     fir = json.load(open(fir_path)) if os.path.exists(fir_path) else {"taps": None, "test_esr": {}}
-    print("| device, setting | file | network | parameters | test ESR | linear FIR-%s ESR | ns/sample | x real time |"
-          % fir["taps"])
-    print("|---|---|---|---|---|---|---|---|")
+    print("| device, setting | file | network | parameters | validation ESR | test ESR | linear FIR-%s ESR "
+          "| ns/sample | x real time |" % fir["taps"])
+    print("|---|---|---|---|---|---|---|---|---|")
     paths = [os.path.join(HERE, a + ".json") for a in args] or glob.glob(os.path.join(HERE, "*.json"))
+    metas = {p: json.load(open(p))["metadata"] for p in paths}
+    best = {}  # pedal setting (a model of one setting, no knob) -> its model of lowest validation ESR
+    for p, meta in metas.items():
+        if len(meta["test_sets"]) == 1 and not meta["test_sets"][0]["knobs"]:
+            folder = meta["test_sets"][0]["target"]
+            if folder not in best or meta["training"]["val_esr"] < metas[best[folder]]["training"]["val_esr"]:
+                best[folder] = p
     for path in sorted(paths, key=order_key):
         i, ns = info(rnnfx, path, runs)
-        meta = json.load(open(path))["metadata"]
+        meta = metas[path]
+        val = f"{meta['training']['val_esr']:.4f}"
+        if best.get(meta["test_sets"][0]["target"]) == path:
+            val += " **best**"
         for s in meta["test_sets"]:
             folder = s["target"].split("/", 1)[1]
             pedal, g, t = folder.split("_")
@@ -76,7 +88,7 @@ def main():
                 setting += f" (knob {knobs})"
             f = fir["test_esr"].get(folder)
             fir_s = f"{f:.4f}" if f is not None else "-"
-            print(f"| {setting} | `{os.path.basename(path)}` | {network(i)} | {i['parameters']} | {s['esr']:.4f} | "
+            print(f"| {setting} | `{os.path.basename(path)}` | {network(i)} | {i['parameters']} | {val} | {s['esr']:.4f} | "
                   f"{fir_s} | {ns:.0f} | {1e9 / ns / 48000:.0f} |")
 
 
