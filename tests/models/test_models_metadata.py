@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """test_models_metadata.py RNNFX MODELS_DIR - every shipped model loads (`rnnfx info`: its
 self-test passes), carries its metadata (name, device, author, license, dataset, test ESR,
-training settings, the test sets its ESR was measured on), and the AIDA-X ones have the one
-shape AIDA-X loads: one LSTM layer of a size it supports, then Dense(1), audio in only."""
+training settings, the test sets its ESR was measured on), its file name says its network
+(_lstm16, _gru16, _rnn16), the LSTM and GRU ones have the shape AIDA-X loads (one LSTM or GRU
+layer of a size it supports, then Dense(1); audio and up to two knobs in), and there is the
+Zendrive with a tone knob (tone 0 = pedal tone 3/5, 1 = tone 5/5)."""
 import json
+import re
 import sys
 
 from models_common import Checker, load_json, run, shipped_models
@@ -15,19 +18,27 @@ AIDAX_SIZES = {8, 12, 16, 20, 24, 32, 40, 64, 80}
 
 
 def aidax_problems(m):
-    """Why AIDA-X would not load the Keras JSON `m` as an LSTM + Dense(1) model (None if it would)."""
-    if m.get("in_shape") != [None, None, 1]:
-        return f"in_shape {m.get('in_shape')}, not [null, null, 1]"
+    """Why AIDA-X would not load the Keras JSON `m` as an LSTM/GRU + Dense(1) model (None if it
+    would): in_shape [null, null, I] with I = 1 (audio) to 3 (audio and two knobs, AIDA-X's
+    param1/param2), one recurrent layer of a size it runs, a linear Dense(1)."""
+    shape = m.get("in_shape")
+    if not (isinstance(shape, list) and shape[:2] == [None, None] and len(shape) == 3 and shape[2] in (1, 2, 3)):
+        return f"in_shape {shape}, not [null, null, 1..3]"
+    i = shape[2]
     layers = m.get("layers", [])
-    if [l.get("type") for l in layers] != ["lstm", "dense"]:
-        return f"layers {[l.get('type') for l in layers]}, not [lstm, dense]"
-    lstm, dense = layers
-    h = lstm["shape"][-1]
-    if lstm["shape"] != [None, None, h] or h not in AIDAX_SIZES:
-        return f"LSTM shape {lstm['shape']}: AIDA-X runs hidden sizes {sorted(AIDAX_SIZES)}"
-    w, u, b = lstm["weights"]
-    if (len(w), len(w[0]), len(u), len(u[0]), len(b)) != (1, 4 * h, h, 4 * h, 4 * h):
-        return "LSTM weights not [1][4H], [H][4H], [4H]"
+    types = [l.get("type") for l in layers]
+    if types not in (["lstm", "dense"], ["gru", "dense"]):
+        return f"layers {types}, not [lstm|gru, dense]"
+    rec, dense = layers
+    h = rec["shape"][-1]
+    if rec["shape"] != [None, None, h] or h not in AIDAX_SIZES:
+        return f"{rec['type']} shape {rec['shape']}: AIDA-X runs hidden sizes {sorted(AIDAX_SIZES)}"
+    w, u, b = rec["weights"]
+    if rec["type"] == "lstm":
+        if (len(w), len(w[0]), len(u), len(u[0]), len(b)) != (i, 4 * h, h, 4 * h, 4 * h):
+            return "LSTM weights not [I][4H], [H][4H], [4H]"
+    elif (len(w), len(w[0]), len(u), len(u[0]), len(b), len(b[0]), len(b[1])) != (i, 3 * h, h, 3 * h, 2, 3 * h, 3 * h):
+        return "GRU weights not [I][3H], [H][3H], [2][3H]"
     if dense["shape"] != [None, None, 1] or dense.get("activation", "") not in ("", "linear"):
         return f"dense {dense['shape']} {dense.get('activation')}: not a linear Dense(1)"
     dw, db = dense["weights"]
@@ -43,6 +54,7 @@ def main():
     names = [p.rsplit("/", 1)[-1] for p in models]
     for pedal in PEDALS:
         c.check(f"{pedal}_lstm16.json" in names, f"{models_dir}: no {pedal}_lstm16.json (the AIDA-X model of {pedal})")
+    tone_models = 0
     for path in models:
         name = path.rsplit("/", 1)[-1]
         r = run([rnnfx, "info", "--json", path])
@@ -68,11 +80,21 @@ def main():
         c.check(len(knobs) == info["inputs"] - 1, f"{name}: {info['inputs']} inputs but knobs {knobs}")
         for s in sets:
             c.check(set(s["knobs"]) <= set(knobs), f"{name}: test set knobs {s['knobs']} not the model's {knobs}")
-        if "_lstm16" in name:
+        m_net = re.search(r"_(lstm|gru|rnn)(\d+)\.json$", name)
+        rec = [(l["type"].lower(), l["hidden"]) for l in info["layers"] if l["type"] in ("LSTM", "GRU", "RNN")]
+        if c.check(m_net, f"{name}: the file name does not say the network (_lstm16, _gru16, ...)"):
+            c.check(rec == [(m_net.group(1), int(m_net.group(2)))], f"{name}: named for its network, but it is {rec}")
+        if "_tone_" in name:  # the Zendrive with a tone knob: t3 at tone 0, t5 at tone 1
+            c.check(knobs == ["tone"], f"{name}: knobs {knobs}, not [tone]")
+            got = sorted((s["target"], s["knobs"]) for s in sets)
+            want = [("morphdrive/zendrive_g5_t3", {"tone": 0.0}), ("morphdrive/zendrive_g5_t5", {"tone": 1.0})]
+            c.check(got == want, f"{name}: test sets {got}, not {want}")
+            tone_models += 1
+        if m_net and m_net.group(1) in ("lstm", "gru"):  # the ones AIDA-X can run (README: "load in AIDA-X")
             why = aidax_problems(m)
             c.check(why is None, f"{name}: not AIDA-X-compatible: {why}")
-            c.check(m["layers"][0]["shape"][-1] == 16, f"{name}: named LSTM-16 but hidden {m['layers'][0]['shape']}")
         print(f"{name}: {md.get('name')}; {info['parameters']} parameters; test ESR {meta.get('esr')}")
+    c.check(tone_models == 1, f"{models_dir}: {tone_models} Zendrive models with a tone knob (*_tone_*.json), not 1")
     c.exit()
 
 
