@@ -12,6 +12,11 @@ blocks of 128; the median of --runs runs of it).
 
     python3 models/table.py [--runs N] [NAME...]   (RNNFX: the command, build/tools/rnnfx;
                                                      NAME: only these models, without .json)
+    python3 models/table.py --candidates
+
+--candidates: the networks tried per pedal setting instead (shipped or not), from their epoch
+logs models/training/NAME.jsonl: validation / test ESR of the epoch kept (the lowest validation
+ESR), and the best by validation ESR.
 """
 import glob
 import json
@@ -52,8 +57,35 @@ def order_key(path):
     return (len(ORDER), base)
 
 
+def candidates():
+    rows = {}  # setting -> {network: (val, test)}
+    nets = []
+    for path in glob.glob(os.path.join(HERE, "training", "*.jsonl")):
+        name = os.path.basename(path)[: -len(".jsonl")]
+        setting, net = name.rsplit("_", 1)
+        if not any(setting == o for o in ORDER if o != "zendrive_g5_tone"):
+            continue  # one model per setting only (not the tone knob), the recipe's options only
+        epochs = [json.loads(line) for line in open(path) if line.strip()]
+        kept = min(epochs, key=lambda e: e["val_esr"])
+        rows.setdefault(setting, {})[net] = (kept["val_esr"], kept["test_esr"])
+        if net not in nets:
+            nets.append(net)
+    nets.sort(key=lambda n: (["lstm16", "gru16", "rnn16"] + [n]).index(n))
+    label = lambda n: n[:-2].upper() + "-" + n[-2:] if n[-2:].isdigit() else n
+    print("| setting | " + " | ".join(f"{label(n)} val / test" for n in nets) + " | best (val) |")
+    print("|---" * (len(nets) + 2) + "|")
+    for setting in (o for o in ORDER if o in rows):
+        r = rows[setting]
+        best = min(r, key=lambda n: r[n][0])
+        cells = [f"{r[n][0]:.4f} / {r[n][1]:.4f}" if n in r else "-" for n in nets]
+        cells = [f"**{c}**" if n == best else c for n, c in zip(nets, cells)]
+        print(f"| {setting} | " + " | ".join(cells) + f" | {label(best)} |")
+
+
 def main():
     args = sys.argv[1:]
+    if args == ["--candidates"]:
+        return candidates()
     runs = 3
     if "--runs" in args:
         i = args.index("--runs")
