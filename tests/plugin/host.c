@@ -132,6 +132,8 @@ struct Host {
     char *log_text;
     size_t log_len;
     pthread_mutex_t log_lock;
+    host_log_fn log_hook;
+    void *log_hook_ctx;
 };
 
 static LV2_URID map_uri(LV2_URID_Map_Handle handle, const char *uri)
@@ -175,6 +177,7 @@ static int log_vprintf(LV2_Log_Handle handle, LV2_URID type, const char *fmt, va
         memcpy(h->log_text + h->log_len, line, len + 1);
         h->log_len += len;
     }
+    if (h->log_hook) h->log_hook(h->log_hook_ctx, line);
     pthread_mutex_unlock(&h->log_lock);
     if (getenv("RNNFX_TEST_VERBOSE")) fputs(line, stderr);
     return n;
@@ -686,4 +689,12 @@ const char *host_status(const Host *h) { return h->status; }
 unsigned host_loaded_count(const Host *h) { return h->loaded; }
 unsigned host_error_count(const Host *h) { return h->errors; }
 const char *host_log(const Host *h) { return h->log_text; }
+
+void host_on_log(Host *h, host_log_fn fn, void *ctx)
+{
+    pthread_mutex_lock(&h->log_lock);
+    h->log_hook = fn;
+    h->log_hook_ctx = ctx;
+    pthread_mutex_unlock(&h->log_lock);
+}
 unsigned long host_rt_log_calls(const Host *h) { return h->rt_log_calls; }

@@ -68,7 +68,11 @@ const char *host_model_path(const Host *h); /* last rnnfx:model ("" before any) 
 const char *host_status(const Host *h);     /* last rnnfx:status */
 unsigned host_loaded_count(const Host *h);  /* status lines "loaded ..." */
 unsigned host_error_count(const Host *h);   /* status lines "error: ..." */
-const char *host_log(const Host *h);        /* everything logged so far */
+const char *host_log(const Host *h);        /* everything logged so far (the first 64 KB) */
+/* Every line the plugin logs from now on, as it is logged (from whichever thread logs it; the
+ * calls are serialised). For runs that log more than host_log keeps. NULL removes the hook. */
+typedef void (*host_log_fn)(void *ctx, const char *line);
+void host_on_log(Host *h, host_log_fn fn, void *ctx);
 unsigned long host_rt_log_calls(const Host *h); /* log calls made inside the RT window (must be 0) */
 
 #endif
