@@ -150,7 +150,7 @@ typedef struct {
     uint32_t dry_pos;
 
     /* Scratch for one chunk */
-    float s_gin[SLOT_MAX_CHUNK], s_gout[SLOT_MAX_CHUNK], s_mix[SLOT_MAX_CHUNK], s_on[SLOT_MAX_CHUNK];
+    float s_gin[SLOT_MAX_CHUNK], s_gout[SLOT_MAX_CHUNK], s_mix[SLOT_MAX_CHUNK], s_on[SLOT_MAX_CHUNK], s_fade[SLOT_MAX_CHUNK];
     float s_x[2][SLOT_MAX_CHUNK], s_wet[2][SLOT_MAX_CHUNK], s_y[2][SLOT_MAX_CHUNK], s_yo[2][SLOT_MAX_CHUNK],
         s_d[2][SLOT_MAX_CHUNK];
 
@@ -690,19 +690,34 @@ static void process_chunk(Rnnfx *self, uint32_t off, uint32_t n)
         for (uint32_t i = 0; i < n; i++) self->s_x[c][i] = in[c][i] * self->s_gin[i];
 
     render(self, self->cur, self->s_y, n);
-    if (self->fading) { /* both models run; the new one fades in, the old one out */
+    /* (end_fade may start the next swap: the delays of this chunk are those of the models it played) */
+    uint32_t delay = self->cur ? slot_latency(self->cur) : 0, old_delay = self->old ? slot_latency(self->old) : 0;
+    bool fading = self->fading;
+    if (fading) { /* both models run; the new one fades in, the old one out */
         render(self, self->old, self->s_yo, n);
         for (uint32_t i = 0; i < n; i++) {
             uint32_t pos = self->fade_pos + i + 1;
             float f = pos >= self->ramp_len ? 1.0f : (float)pos / (float)self->ramp_len;
+            self->s_fade[i] = f;
             for (int c = 0; c < nch; c++) self->s_y[c][i] = f * self->s_y[c][i] + (1.0f - f) * self->s_yo[c][i];
         }
         self->fade_pos += n;
         if (self->fade_pos >= self->ramp_len) end_fade(self);
     }
 
-    /* Bypass fades to the dry input, delayed as the model's output so nothing jumps in time. */
-    dry_read(self, self->cur ? slot_latency(self->cur) : 0, n);
+    /* Bypass fades to the dry input, delayed as the model's output so nothing jumps in time -
+     * also while bypassed: when the models of a swap have different delays (one is resampled),
+     * the dry signal crossfades from the old delay to the new one with them. */
+    if (fading && old_delay != delay) {
+        dry_read(self, old_delay, n);
+        for (int c = 0; c < nch; c++) memcpy(self->s_yo[c], self->s_d[c], n * sizeof(float));
+        dry_read(self, delay, n);
+        for (int c = 0; c < nch; c++)
+            for (uint32_t i = 0; i < n; i++)
+                self->s_d[c][i] = self->s_fade[i] * self->s_d[c][i] + (1.0f - self->s_fade[i]) * self->s_yo[c][i];
+    } else {
+        dry_read(self, delay, n);
+    }
     for (int c = 0; c < nch; c++)
         for (uint32_t i = 0; i < n; i++) out[c][i] = self->s_on[i] * self->s_y[c][i] + (1.0f - self->s_on[i]) * self->s_d[c][i];
 }
