@@ -2,7 +2,7 @@
 """test_models_metadata.py RNNFX MODELS_DIR - every shipped model loads (`rnnfx info`: its
 self-test passes), carries its metadata (name, device, author, license, dataset, test ESR,
 training settings, the test sets its ESR was measured on), its file name says its network
-(_lstm16, _gru16, _rnn16), the LSTM and GRU ones have the shape AIDA-X loads (one LSTM or GRU
+(_lstm16, _gru16, _rnn16; every setting has these three), the LSTM and GRU ones have the shape AIDA-X loads (one LSTM or GRU
 layer of a size it supports, then Dense(1); audio and up to two knobs in), and there is the
 Zendrive with a tone knob (tone 0 = pedal tone 3/5, 1 = tone 5/5)."""
 import json
@@ -52,8 +52,9 @@ def main():
     c = Checker()
     models = shipped_models(models_dir)
     names = [p.rsplit("/", 1)[-1] for p in models]
-    for pedal in PEDALS:
-        c.check(f"{pedal}_lstm16.json" in names, f"{models_dir}: no {pedal}_lstm16.json (the AIDA-X model of {pedal})")
+    for pedal in PEDALS:  # per setting the three cells at 16 units (the LSTM-16: AIDA-X's network)
+        for net in ("lstm16", "gru16", "rnn16"):
+            c.check(f"{pedal}_{net}.json" in names, f"{models_dir}: no {pedal}_{net}.json")
     tone_models = 0
     for path in models:
         name = path.rsplit("/", 1)[-1]
