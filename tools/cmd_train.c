@@ -29,45 +29,51 @@
 static const char usage[] =
     "Usage: rnnfx train [options] -o MODEL.json\n"
     "\n"
-    "Learns a recurrent model of a device from recordings of its input and output (the recipe of\n"
-    "the published amp-modelling work by default), and writes it in the native format (Keras JSON,\n"
-    "loadable by AIDA-X for one LSTM/GRU layer of a size it supports).\n"
+    "Learns a recurrent model of a device from recordings of its input and output, and writes it\n"
+    "in the native format (Keras JSON; AIDA-X loads one LSTM/GRU layer of the sizes it supports).\n"
     "\n"
-    "Data (mono files, same sample rate; several pairs are split by file, one pair by time):\n"
+    "Data (same sample rate everywhere; mono, or pick a channel):\n"
     "  --input FILE --target FILE   one pair: the device's input and its output\n"
     "  --pair IN OUT                a pair (repeat for several)\n"
     "  --folders IN_DIR OUT_DIR     every file of IN_DIR with a namesake in OUT_DIR is a pair\n"
-    "  --cond NAME=V[,NAME=V...]    knob values (0..1) of the pair given just before: the model\n"
-    "                               learns them as conditioning inputs, named in its metadata\n"
-    "  --test IN OUT                a pair used only to measure the final model (repeat)\n"
-    "  --val IN OUT                 a pair used only for validation (repeat)\n"
-    "  --test-names A,B  --val-names A,B   pairs (by file name, without extension) for test/validation\n"
-    "  --split auto|file|time       how the other pairs are split (auto)\n"
-    "  --val-fraction F             share held out for validation (0.15; 0 = none)\n"
-    "  --test-fraction F            share held out for test when no test pair is given (0.15)\n"
+    "  --cond NAME=V[,NAME=V...]    knob values (0..1) of the pair given just before, learned as\n"
+    "                               conditioning inputs named in the model (rnnfx process --param)\n"
+    "  --test IN OUT, --val IN OUT  pairs used only for the final test / for validation (repeat)\n"
+    "  --test-names A,B  --val-names A,B   the same, for pairs named so (file name, no extension)\n"
+    "  --split auto|file|time       the other pairs: auto = a test file when there are 3 or more\n"
+    "                               (else the test_fraction before the end of each), validation\n"
+    "                               the tail of each training file; file / time = both so\n"
+    "  --val-fraction F (0.1)       validation share (0: none; the last epoch is kept)\n"
+    "  --test-fraction F (0.1)      test share when no test pair is given (0: none)\n"
     "  --channel K                  use channel K (1-based) of multi-channel files\n"
-    "  --align                      shift targets by the lag found by cross-correlation\n"
+    "  --align                      shift the targets by the lag found (whitened cross-correlation)\n"
     "\n"
     "Network:\n"
-    "  --type lstm|gru|rnn (lstm)  --hidden N (16)  --layers N (1)  --no-skip\n"
+    "  --type lstm|gru|rnn (lstm)  --hidden N (16)  --layers N (1)  --no-skip (skip: out += in)\n"
     "  --init MODEL                 start from an existing model's weights (fine-tuning)\n"
     "\n"
-    "Recipe (defaults: the recipe):\n"
-    "  --epochs N (200)  --segment SECONDS (0.5)  --warmup SAMPLES (200)  --step SAMPLES (1000)\n"
-    "  --batch N (50)  --lr X (5e-3)  --weight-decay X (1e-4)  --patience EPOCHS (40; 0 = never stop\n"
-    "  early)  --plateau EPOCHS (5)  --plateau-factor X (0.5)  --plateau-on train|val (train)\n"
-    "  --clip NORM (0: off)  --loss-esr W (0.75)  --loss-dc W (0.25)  --pre-emphasis A (0.85)  --seed N (0)  --threads N (1)\n"
+    "Training (defaults: the recipe - segments of 0.5 s, 200 samples of warm-up, an Adam step every\n"
+    "1000 samples, batch 50, lr 5e-3, loss 0.75 ESR(pre-emphasis) + 0.25 DC - with a cosine\n"
+    "learning rate and gradient clipping; --recipe for the published plateau rule, no clipping):\n"
+    "  --epochs N (200)  --patience N (40: stop after N epochs without a better validation ESR;\n"
+    "  0 = never)  --segment SECONDS  --warmup SAMPLES  --step SAMPLES  --batch N  --lr X\n"
+    "  --schedule cosine|plateau  --lr-min X (5e-5, cosine)  --plateau N (5)  --plateau-factor X\n"
+    "  (0.5)  --plateau-on train|val  --clip NORM (1; 0 = off)  --weight-decay X (1e-4)\n"
+    "  --single-bias (one bias per gate learns at the rate of one: PyTorch trains two)\n"
+    "  --loss-esr W (0.75)  --loss-dc W (0.25)  --pre-emphasis A (0.85)  --seed N (0)\n"
+    "  --threads N (1; the same seed and thread count give the same bits)\n"
     "\n"
     "Output:\n"
-    "  -o, --output MODEL.json      the model (the best epoch by validation ESR)\n"
-    "  --checkpoint FILE            written after every epoch (MODEL.json.ckpt)\n"
-    "  --resume                     continue from the checkpoint (same data options)\n"
-    "  --plot FILE.svg              loss and validation/test ESR curves\n"
+    "  -o, --output MODEL.json      the model kept: best validation ESR (else the last epoch)\n"
+    "  --checkpoint FILE            written after every epoch (default MODEL.json.ckpt)\n"
+    "  --resume                     continue from the checkpoint (give the same data options)\n"
+    "  --plot FILE.svg              loss and validation/test ESR per epoch\n"
+    "  --log FILE                   one JSON line per epoch\n"
     "  --name S  --author S  --device S  --license S   metadata\n"
-    "  --log FILE                   one JSON line per epoch (loss, ESRs, learning rate, seconds)\n"
-    "  --quiet                      no progress line\n"
+    "  --quiet                      no progress line, no per-file lines\n"
     "\n"
-    "Ctrl-C stops after the current step: the model (best so far) and the checkpoint are saved.\n";
+    "Ctrl-C stops after the current step: the model kept so far is written and the checkpoint\n"
+    "holds the last finished epoch (exit status 130); --resume continues.\n";
 
 /* ---- options ------------------------------------------------------------------------------ */
 
@@ -223,9 +229,11 @@ static int parse_args(int argc, char **argv, train_args *t, char ***keep, int *n
 {
     memset(t, 0, sizeof *t);
     nn_train_opts_default(&t->o);
+    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) /* the base the other options change */
+        if (!strcmp(argv[i], "--recipe")) nn_train_opts_recipe(&t->o);
     t->split = NN_SPLIT_AUTO;
-    t->val_fraction = 0.15;
-    t->test_fraction = 0.15;
+    t->val_fraction = 0.1;
+    t->test_fraction = 0.1;
     t->channel = -1;
     cli c = cli_start("train", argc, argv);
     const char *a, *b, *input = NULL;
@@ -321,6 +329,8 @@ static int parse_args(int argc, char **argv, train_args *t, char ***keep, int *n
             if (!(a = cli_value(&c))) return U;
             if (strcmp(a, "train") && strcmp(a, "val")) return cli_usage(&c, "--plateau-on: train or val, not \"%s\"", a);
             t->o.plateau_on_val = !strcmp(a, "val");
+        } else if (cli_is(&c, "recipe")) {
+            if (!cli_flag(&c)) return U; /* applied before the loop */
         } else if (cli_is(&c, "clip")) {
             if (!opt_double(&c, 0, 1e9, &t->o.clip)) return U;
         } else if (cli_is(&c, "twin-bias") || cli_is(&c, "single-bias")) {

@@ -320,6 +320,15 @@ static int nearest(nn_tdata *d, const char *taken, double target)
     return best;
 }
 
+/* Cuts the last `nv` frames (validation) and before them `nt` (test) off an AUTO pair. */
+static void by_time(tn_pair *p, size_t nv, size_t nt)
+{
+    p->train_from = 0;
+    p->train_to = p->n - nv - nt;
+    p->test_from = p->train_to, p->test_to = p->test_from + nt;
+    p->val_from = p->test_to, p->val_to = p->n;
+}
+
 nn_status nn_tdata_split(nn_tdata *d, nn_tsplit how, double val_fraction, double test_fraction, nn_error *err)
 {
     if (!d->n_pairs) return nn_fail(err, NN_ERR_ARG, "data", "no recordings");
@@ -336,38 +345,35 @@ nn_status nn_tdata_split(nn_tdata *d, nn_tsplit how, double val_fraction, double
         whole(&d->pairs[i], r);
     }
     int want_val = !has_val && val_fraction > 0, want_test = !has_test && test_fraction > 0;
-    if (n_auto == 0 && !has_val && want_val) want_val = 0;
     int files_needed = 1 + want_val + want_test;
-    if (how == NN_SPLIT_AUTO) how = n_auto >= files_needed && n_auto >= 2 ? NN_SPLIT_FILE : NN_SPLIT_TIME;
-    if (how == NN_SPLIT_FILE) {
-        if (n_auto < files_needed)
-            return nn_fail(err, NN_ERR_ARG, "data", "%d recording%s to share between training%s%s: split by time instead",
-                           n_auto, n_auto == 1 ? "" : "s", want_val ? ", validation" : "", want_test ? ", test" : "");
-        char *taken = calloc((size_t)d->n_pairs, 1);
-        if (!taken) return nn_fail(err, NN_ERR_NOMEM, "data", "out of memory");
-        if (want_test) {
-            int i = nearest(d, taken, test_fraction * auto_frames);
-            taken[i] = 1;
-            whole(&d->pairs[i], NN_ROLE_TEST);
-        }
-        if (want_val) {
-            int i = nearest(d, taken, val_fraction * auto_frames);
-            taken[i] = 1;
-            whole(&d->pairs[i], NN_ROLE_VAL);
-        }
-        free(taken);
-    } else {
-        for (int i = 0; i < d->n_pairs; i++) {
-            tn_pair *p = &d->pairs[i];
-            if (p->role != NN_ROLE_AUTO) continue;
-            size_t nv = want_val ? (size_t)(val_fraction * (double)p->n) : 0;
-            size_t nt = want_test ? (size_t)(test_fraction * (double)p->n) : 0;
-            p->train_from = 0;
-            p->train_to = p->n - nv - nt;
-            p->test_from = p->train_to, p->test_to = p->test_from + nt;
-            p->val_from = p->test_to, p->val_to = p->n;
-        }
+    /* AUTO: a test set by file when there are files enough (it then measures a model on material
+     * it never heard), validation by time: the tail of every training file. A whole file held out
+     * for validation takes a kind of material out of training; on the morphdrive set that cost
+     * 40 % of test ESR (LSTM-16, zendrive: 0.0167 against 0.0116). */
+    int test_file = how == NN_SPLIT_FILE || (how == NN_SPLIT_AUTO && want_test && n_auto >= 3);
+    int val_file = how == NN_SPLIT_FILE;
+    if (how == NN_SPLIT_FILE && n_auto < files_needed)
+        return nn_fail(err, NN_ERR_ARG, "data", "%d recording%s to share between training%s%s: split by time instead",
+                       n_auto, n_auto == 1 ? "" : "s", want_val ? ", validation" : "", want_test ? ", test" : "");
+    char *taken = calloc((size_t)d->n_pairs, 1);
+    if (!taken) return nn_fail(err, NN_ERR_NOMEM, "data", "out of memory");
+    if (want_test && test_file) {
+        int i = nearest(d, taken, test_fraction * auto_frames);
+        taken[i] = 1;
+        whole(&d->pairs[i], NN_ROLE_TEST);
     }
+    if (want_val && val_file) {
+        int i = nearest(d, taken, val_fraction * auto_frames);
+        taken[i] = 1;
+        whole(&d->pairs[i], NN_ROLE_VAL);
+    }
+    for (int i = 0; i < d->n_pairs; i++) {
+        tn_pair *p = &d->pairs[i];
+        if (p->role != NN_ROLE_AUTO || taken[i]) continue;
+        by_time(p, want_val && !val_file ? (size_t)(val_fraction * (double)p->n) : 0,
+                want_test && !test_file ? (size_t)(test_fraction * (double)p->n) : 0);
+    }
+    free(taken);
     return NN_OK;
 }
 

@@ -165,10 +165,11 @@ void nn_tdata_align(nn_tdata *d);
 
 typedef enum nn_tsplit { NN_SPLIT_AUTO, NN_SPLIT_FILE, NN_SPLIT_TIME } nn_tsplit;
 /* Splits into training, validation and test parts. Pairs given as VAL/TEST go there whole.
- * AUTO: by file when there are enough pairs (validation: one file, and one for test when no
- * pair is TEST; at least one file stays for training), by time otherwise (the last
- * val_fraction of each file validates, and before it test_fraction tests when no pair is TEST).
- * val_fraction 0 disables validation. */
+ * AUTO: the test part is one whole file (the one nearest test_fraction of the audio) when no pair
+ * is TEST and there are at least 3, else the test_fraction before the end of every file; the
+ * validation part is the last val_fraction of every training file. FILE: whole files for both
+ * (at least one left to train on); TIME: fractions of every file for both. A fraction of 0 means
+ * no such part. */
 nn_status nn_tdata_split(nn_tdata *d, nn_tsplit how, double val_fraction, double test_fraction, nn_error *err);
 
 int nn_tdata_num_pairs(const nn_tdata *d);
@@ -214,8 +215,10 @@ typedef struct nn_train_opts {
     int threads;           /* worker threads (1); results are deterministic per thread count */
 } nn_train_opts;
 
-/* The recipe (../shared/DESIGN.md, "Training"). */
+/* rnnfx's defaults: the recipe with a cosine learning-rate schedule and gradient clipping. */
 void nn_train_opts_default(nn_train_opts *o);
+/* The recipe as published (../shared/DESIGN.md, "Training"; ../shared/reference/train_ref.py). */
+void nn_train_opts_recipe(nn_train_opts *o);
 /* The options as compact JSON text (for metadata and checkpoints); caller frees. */
 char *nn_train_opts_json(const nn_train_opts *o);
 

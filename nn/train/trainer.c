@@ -25,7 +25,9 @@
 
 /* ---- options ----------------------------------------------------------------------------------- */
 
-void nn_train_opts_default(nn_train_opts *o)
+/* The recipe (../shared/reference/train_ref.py): plateau rule on the training loss, no clipping;
+ * PyTorch's two biases per gate are reproduced (twin_bias). */
+void nn_train_opts_recipe(nn_train_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->type = NN_CELL_LSTM;
@@ -43,9 +45,24 @@ void nn_train_opts_default(nn_train_opts *o)
     o->plateau = 5;
     o->plateau_factor = 0.5;
     o->plateau_on_val = 0;
+    o->twin_bias = 1;
     nn_loss_default(&o->loss);
     o->seed = 0;
     o->threads = 1;
+}
+
+/* rnnfx's defaults: the recipe, but the learning rate follows a cosine from 5e-3 to 5e-5 over
+ * the budget and the gradient norm is clipped to 1. The plateau rule, watching a training loss
+ * that jumps from epoch to epoch, halved the rate to nothing within ~60 epochs on the morphdrive
+ * pedals (GRU-16, zendrive: stuck at test ESR 0.0121); a blow-up of the loss (LSTM-16, epoch 16:
+ * 0.046 -> 0.23) then left it stuck too. With the cosine and clipping the same runs reach 0.0027
+ * and 0.0095 (BENCHMARKS.md, "Training"). */
+void nn_train_opts_default(nn_train_opts *o)
+{
+    nn_train_opts_recipe(o);
+    o->cosine = 1;
+    o->lr_min = 5e-5;
+    o->clip = 1.0;
 }
 
 json_t *tn_opts_tree(const nn_train_opts *o)

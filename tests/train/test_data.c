@@ -163,7 +163,7 @@ int main(void)
         nn_taudio a = {"in", xc, lens[i], 1, 48000}, b = {"out", yc, lens[i], 1, 48000};
         nn_tdata_add(d, &a, &b, -1, NULL, 0, i == 4 ? NN_ROLE_TEST : NN_ROLE_AUTO, &err);
     }
-    CHECK(nn_tdata_split(d, NN_SPLIT_AUTO, 0.2, 0.15, &err) == NN_OK, "%s", err.msg);
+    CHECK(nn_tdata_split(d, NN_SPLIT_FILE, 0.2, 0.15, &err) == NN_OK, "%s", err.msg);
     int roles[3] = {0};
     for (int i = 0; i < 5; i++) {
         nn_tdata_pair(d, i, &pi);
@@ -177,7 +177,34 @@ int main(void)
     }
     CHECK(roles[0] == 3 && roles[1] == 1 && roles[2] == 1, "parts: %d train, %d validation, %d test", roles[0], roles[1],
           roles[2]);
-    printf("%s\n", nn_tdata_describe(d));
+    printf("by file: %s\n", nn_tdata_describe(d));
+    /* AUTO with a test pair given: validation is the tail of every other file */
+    CHECK(nn_tdata_split(d, NN_SPLIT_AUTO, 0.2, 0.15, &err) == NN_OK, "%s", err.msg);
+    for (int i = 0; i < 4; i++) {
+        nn_tdata_pair(d, i, &pi);
+        CHECK(pi.train_from == 0 && pi.train_to == pi.frames - (size_t)(0.2 * (double)pi.frames) && pi.val_to == pi.frames &&
+                  pi.test_to == pi.test_from,
+              "auto, pair %d: train %zu-%zu val %zu-%zu test %zu-%zu", i, pi.train_from, pi.train_to, pi.val_from,
+              pi.val_to, pi.test_from, pi.test_to);
+    }
+    printf("auto: %s\n", nn_tdata_describe(d));
+    nn_tdata_free(d);
+    /* AUTO without a test pair, 4 files: the test part is a whole file, validation by time */
+    d = nn_tdata_new();
+    for (int i = 0; i < 4; i++) {
+        const float *xc[1] = {x}, *yc[1] = {y};
+        nn_taudio a = {"in", xc, lens[i], 1, 48000}, b = {"out", yc, lens[i], 1, 48000};
+        nn_tdata_add(d, &a, &b, -1, NULL, 0, NN_ROLE_AUTO, &err);
+    }
+    CHECK(nn_tdata_split(d, NN_SPLIT_AUTO, 0.1, 0.1, &err) == NN_OK, "%s", err.msg);
+    int whole_test = 0, tails = 0;
+    for (int i = 0; i < 4; i++) {
+        nn_tdata_pair(d, i, &pi);
+        whole_test += pi.test_to - pi.test_from == pi.frames;
+        tails += pi.val_to == pi.frames && pi.val_from > 0 && pi.test_to == pi.test_from;
+    }
+    CHECK(whole_test == 1 && tails == 3, "auto, 4 files: %d whole test files, %d with a validation tail", whole_test, tails);
+    printf("auto: %s\n", nn_tdata_describe(d));
     nn_tdata_free(d);
     return check_exit();
 }

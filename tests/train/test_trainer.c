@@ -230,7 +230,11 @@ int main(void)
         CHECK(same_params(a, t) && same_logs(a, t), "interrupted + resumed differs from uninterrupted");
         nn_trainer_free(t);
     }
-    /* a budget of 1 epoch, resumed with a budget of 3 */
+    /* a budget of 1 epoch, resumed with a budget of 3 (with the plateau rule: a cosine schedule
+     * is drawn over the budget, so a larger budget changes the rates from then on) */
+    o.cosine = 0;
+    nn_trainer_free(a);
+    a = train(d, &o, NULL);
     o.epochs = 1;
     t = train(d, &o, ckpt2);
     nn_trainer_free(t);
