@@ -35,6 +35,8 @@ typedef struct tb_layer {
     float *dc;   /* [B][Hp] dL/dc carried back (LSTM) */
     float *dext; /* [B][Hp] dL/dh_t from above (layers below the top) */
     float *dp;   /* [kb][B][Gp*Hp] pre-activation gradients of a block of steps */
+    float *whT;  /* [Gh*Hp][Hp] the recurrent weights transposed, for the backward's products */
+    float *wxT;  /* [Gx*Hp][nin] the input weights transposed (layers above the first) */
 } tb_layer;
 
 struct nn_tbatch {
@@ -102,6 +104,8 @@ nn_tbatch *nn_tbatch_new(const nn_tnet *net, int max_batch, int max_steps, nn_er
             b->L[l].dc = take(base, &used, B * hp);
             b->L[l].dext = take(base, &used, B * hp);
             b->L[l].dp = take(base, &used, (size_t)b->kb * B * (size_t)(S->Gp * S->Hp));
+            b->L[l].whT = take(base, &used, (size_t)(S->Gh * S->Hp) * hp);
+            b->L[l].wxT = take(base, &used, (size_t)(S->Gx * S->Hp) * (size_t)S->nin);
         }
         b->cond = take(base, &used, B * (size_t)(net->n_cond + 1));
         b->bb = take(base, &used, B * (size_t)(L0->Gp * L0->Hp));
@@ -195,6 +199,91 @@ TN_CLONES static void add_to(float *restrict a, const float *restrict b, size_t 
     for (size_t i = 0; i < n; i++) a[i] += b[i];
 }
 
+/* ---- the per-step products ------------------------------------------------------------------
+ * C[M][N] += A[M][K] B[K][N] with M = the batch (50), K and N the widths of one layer (16..128):
+ * OpenBLAS packs both operands for every call, which at these sizes costs as much as the
+ * arithmetic. These kernels keep tiles of 4 rows x 2 vectors of C in registers and stream B
+ * from L1: about half OpenBLAS's time here. One per vector width, matching the kernel table's
+ * (the choice of instruction set is made once, by nn_kernels_select). */
+#define GEMM_TILE(VT, W, R, J)                                                                     \
+    do {                                                                                           \
+        VT acc[R][J];                                                                              \
+        _Pragma("GCC unroll 4") for (int r = 0; r < R; r++)                                        \
+            _Pragma("GCC unroll 2") for (int q = 0; q < J; q++)                                   \
+                acc[r][q] = *(const VT *)(C + (size_t)(e + r) * (size_t)ldc + (size_t)(j + q * W)); \
+        for (int k = 0; k < K; k++) {                                                              \
+            VT b[J];                                                                               \
+            _Pragma("GCC unroll 2") for (int q = 0; q < J; q++)                                   \
+                b[q] = *(const VT *)(Bm + (size_t)k * (size_t)ldb + (size_t)(j + q * W));           \
+            _Pragma("GCC unroll 4") for (int r = 0; r < R; r++) {                                 \
+                float a = A[(size_t)(e + r) * (size_t)lda + (size_t)k];                            \
+                _Pragma("GCC unroll 2") for (int q = 0; q < J; q++) acc[r][q] += a * b[q];        \
+            }                                                                                      \
+        }                                                                                          \
+        _Pragma("GCC unroll 4") for (int r = 0; r < R; r++)                                        \
+            _Pragma("GCC unroll 2") for (int q = 0; q < J; q++)                                   \
+                *(VT *)(C + (size_t)(e + r) * (size_t)ldc + (size_t)(j + q * W)) = acc[r][q];       \
+    } while (0)
+
+#define GEMM_BODY(VT, W)                                                                           \
+    {                                                                                              \
+        int e = 0, nw = N - N % W;                                                                 \
+        for (; e + 4 <= M; e += 4) {                                                               \
+            int j = 0;                                                                             \
+            for (; j + 2 * W <= nw; j += 2 * W) GEMM_TILE(VT, W, 4, 2);                            \
+            for (; j < nw; j += W) GEMM_TILE(VT, W, 4, 1);                                         \
+        }                                                                                          \
+        for (; e < M; e++) {                                                                       \
+            int j = 0;                                                                             \
+            for (; j + 2 * W <= nw; j += 2 * W) GEMM_TILE(VT, W, 1, 2);                            \
+            for (; j < nw; j += W) GEMM_TILE(VT, W, 1, 1);                                         \
+        }                                                                                          \
+        for (int r = 0; r < M && nw < N; r++) /* columns past the last whole vector */            \
+            for (int j = nw; j < N; j++) {                                                         \
+                float acc = C[(size_t)r * (size_t)ldc + (size_t)j];                                \
+                for (int k = 0; k < K; k++)                                                        \
+                    acc += A[(size_t)r * (size_t)lda + (size_t)k] * Bm[(size_t)k * (size_t)ldb + (size_t)j]; \
+                C[(size_t)r * (size_t)ldc + (size_t)j] = acc;                                      \
+            }                                                                                      \
+    }
+
+typedef float tn_v8 __attribute__((vector_size(32), aligned(4)));
+typedef float tn_v16 __attribute__((vector_size(64), aligned(4)));
+
+#if defined(__GNUC__) && defined(__x86_64__) && defined(NN_HAVE_X86_KERNELS)
+__attribute__((target("avx512f,fma"))) static void gemm_acc16(int M, int K, int N, const float *A, int lda,
+                                                              const float *Bm, int ldb, float *C, int ldc)
+GEMM_BODY(tn_v16, 16)
+__attribute__((target("avx2,fma"))) static void gemm_acc8(int M, int K, int N, const float *A, int lda,
+                                                          const float *Bm, int ldb, float *C, int ldc)
+GEMM_BODY(tn_v8, 8)
+#define HAVE_GEMM_ACC 1
+#endif
+
+/* C[M][N] += A[M][K] B[K][N] (row-major, strides lda, ldb, ldc). */
+static void gemm_acc(const nn_tnet *net, int M, int K, int N, const float *A, int lda, const float *Bm, int ldb,
+                     float *C, int ldc)
+{
+#ifdef HAVE_GEMM_ACC
+    if (net->vw == 16) {
+        gemm_acc16(M, K, N, A, lda, Bm, ldb, C, ldc);
+        return;
+    }
+    if (net->vw == 8) {
+        gemm_acc8(M, K, N, A, lda, Bm, ldb, C, ldc);
+        return;
+    }
+#endif
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, A, lda, Bm, ldb, 1.0f, C, ldc);
+}
+
+/* dst[c][r] = src[r][c]: rows x cols, strides lds, ldd. */
+static void transpose(int rows, int cols, const float *src, int lds, float *dst, int ldd)
+{
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++) dst[(size_t)c * (size_t)ldd + (size_t)r] = src[(size_t)r * (size_t)lds + (size_t)c];
+}
+
 /* ---- layer 0's input: audio and conditioning ---------------------------------------------- */
 
 /* bb[e] = b + sum_k cond[e][k] wx[1 + k] (conditioning enters slots 0..Gx-1, as in the engine). */
@@ -227,16 +316,13 @@ static void rec_forward(const nn_tnet *net, int l, const tn_rec_view *W, int B, 
         input_step(B, gx, gp, x, ldx, bb, W->wx, P);
     } else {
         for (int e = 0; e < B; e++) memcpy(P + (size_t)e * (size_t)gp, W->b, (size_t)gp * sizeof *P);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, gx, L->nin, 1.0f, x, ldx, W->wx, gx, 1.0f, P, gp);
+        gemm_acc(net, B, L->nin, gx, x, ldx, W->wx, gx, P, gp);
     }
     if (L->type == NN_CELL_GRU) { /* recurrent slots r, z -> P slots 0, 1; nh -> P slot 3 */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, 2 * Hp, Hp, 1.0f, h_prev, Hp, W->wh, 3 * Hp,
-                    1.0f, P, gp);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, Hp, Hp, 1.0f, h_prev, Hp, W->wh + 2 * Hp,
-                    3 * Hp, 1.0f, P + 3 * Hp, gp);
+        gemm_acc(net, B, Hp, 2 * Hp, h_prev, Hp, W->wh, 3 * Hp, P, gp);
+        gemm_acc(net, B, Hp, Hp, h_prev, Hp, W->wh + 2 * Hp, 3 * Hp, P + 3 * Hp, gp);
     } else {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, L->Gh * Hp, Hp, 1.0f, h_prev, Hp, W->wh,
-                    L->Gh * Hp, 1.0f, P, gp);
+        gemm_acc(net, B, Hp, L->Gh * Hp, h_prev, Hp, W->wh, L->Gh * Hp, P, gp);
     }
     float *h = h_prev + (size_t)B * (size_t)Hp;
     switch (L->type) {
@@ -260,8 +346,9 @@ static void rec_forward(const nn_tnet *net, int l, const tn_rec_view *W, int B, 
  * overwritten. Writes dP [B][Gp*Hp] (the pre-activation gradients), dhr = dL/dh_{t-1} through the
  * recurrence (unless first) and, for l > 0, dx = dL/dx_t [B][nin] for the layer below. The weight
  * gradients wait for rec_backward_weights, a block of steps at a time. */
-static void rec_backward(const nn_tnet *net, int l, const tn_rec_view *W, int B, float *dP, const float *h_prev,
-                         const float *c_prev, const float *s, float *dh, float *dc, float *dhr, int first, float *dx)
+static void rec_backward(const nn_tnet *net, int l, const float *whT, const float *wxT, int B, float *dP,
+                         const float *h_prev, const float *c_prev, const float *s, float *dh, float *dc, float *dhr,
+                         int first, float *dx)
 {
     const tn_rec_shape *L = &net->rec[l];
     const int Hp = L->Hp, gp = L->Gp * Hp, gx = L->Gx * Hp;
@@ -271,23 +358,20 @@ static void rec_backward(const nn_tnet *net, int l, const tn_rec_view *W, int B,
     case NN_CELL_GRU: net->k->gru_bwd((size_t)B, Hp, s, h_prev, dh, dP, dhr); break;
     case NN_CELL_RNN: net->k->rnn_bwd((size_t)B, Hp, h, dh, dP); break;
     }
-    /* recurrence: dhr (+)= dP Wh^T (GRU: slots r, z and nh; its direct part is already in dhr) */
+    /* recurrence: dhr (+)= dP Wh^T, with whT = Wh^T [Gh*Hp][Hp] (GRU: slots r, z and nh; its
+     * direct part is already in dhr) */
     if (!first) {
         if (L->type == NN_CELL_GRU) {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, Hp, 2 * Hp, 1.0f, dP, gp, W->wh, 3 * Hp, 1.0f,
-                        dhr, Hp);
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, Hp, Hp, 1.0f, dP + 3 * Hp, gp, W->wh + 2 * Hp,
-                        3 * Hp, 1.0f, dhr, Hp);
+            gemm_acc(net, B, 2 * Hp, Hp, dP, gp, whT, Hp, dhr, Hp);
+            gemm_acc(net, B, Hp, Hp, dP + 3 * Hp, gp, whT + (size_t)(2 * Hp) * (size_t)Hp, Hp, dhr, Hp);
         } else {
-            int gh = L->Gh * Hp;
-            /* beta = 0 would make OpenBLAS clear C column by column: cheaper to zero it here */
             memset(dhr, 0, (size_t)B * (size_t)Hp * sizeof *dhr);
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, Hp, gh, 1.0f, dP, gp, W->wh, gh, 1.0f, dhr, Hp);
+            gemm_acc(net, B, L->Gh * Hp, Hp, dP, gp, whT, Hp, dhr, Hp);
         }
     }
-    if (l > 0) { /* the layer below's dh_t */
+    if (l > 0) { /* the layer below's dh_t = dP Wx^T, wxT = Wx^T [Gx*Hp][nin] */
         memset(dx, 0, (size_t)B * (size_t)L->nin * sizeof *dx);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, L->nin, gx, 1.0f, dP, gp, W->wx, gx, 1.0f, dx, L->nin);
+        gemm_acc(net, B, gx, L->nin, dP, gp, wxT, L->nin, dx, L->nin);
     }
 }
 
@@ -445,6 +529,9 @@ void nn_tbatch_backward(nn_tbatch *b, const float *dy, int lddy, float *grads)
 
     /* recurrent layers, t = T-1 .. 0, top down at each step */
     for (int l = 0; l < nr; l++) {
+        const tn_rec_shape *L = &net->rec[l];
+        transpose(L->Hp, L->Gh * L->Hp, P.rec[l].wh, L->Gh * L->Hp, b->L[l].whT, L->Hp);
+        if (l > 0) transpose(L->nin, L->Gx * L->Hp, P.rec[l].wx, L->Gx * L->Hp, b->L[l].wxT, L->nin);
         memset(b->L[l].dhr, 0, step_size(b, l) * sizeof(float));
         memset(b->L[l].dc, 0, step_size(b, l) * sizeof(float));
     }
@@ -466,7 +553,7 @@ void nn_tbatch_backward(nn_tbatch *b, const float *dy, int lddy, float *grads)
                 add_to(dh, Y->dhr, n);
             }
             float *dP = Y->dp + (size_t)(t % kb) * gpn;
-            rec_backward(net, l, &P.rec[l], B, dP, Y->h + (size_t)t * n, Y->c ? Y->c + (size_t)t * n : NULL,
+            rec_backward(net, l, Y->whT, Y->wxT, B, dP, Y->h + (size_t)t * n, Y->c ? Y->c + (size_t)t * n : NULL,
                          L->Gs ? Y->s + (size_t)t * (size_t)B * (size_t)(L->Gs * L->Hp) : NULL, dh, Y->dc, Y->dhr,
                          t == 0, l ? b->L[l - 1].dext : NULL);
             if (t % kb == 0) { /* steps t .. t + steps - 1 are done: their weight gradients */
