@@ -4,7 +4,8 @@
  *
  * Linked only by the `rnnfx` command (it needs OpenBLAS and starts threads): the plugin never
  * sees it. The cells' pointwise math is the engine's (cell_math.h through the kernel table); what
- * differs from nn_run is that the matrix products are done for a whole batch at once by sgemm.
+ * differs from nn_run is that the matrix products are done for a whole batch at once (register-
+ * tiled kernels for a step's small products, OpenBLAS sgemm for the window-wide ones).
  *
  * Layers of the API, each usable on its own (the tests use them that way):
  *   nn_tnet    the trainable network: one arena of parameters, gradients and Adam moments;
@@ -51,8 +52,8 @@ float *nn_tnet_grads(nn_tnet *net);
 /* Adam's first and second moments (same layout). */
 float *nn_tnet_moment1(nn_tnet *net);
 float *nn_tnet_moment2(nn_tnet *net);
-/* Number of real parameters (as nn_spec_param_count counts them, less GRU's redundant r/z
- * recurrent biases) and their arena indices (idx may be NULL to count only). */
+/* Number of real parameters and their arena indices (idx may be NULL to count only). The spec's
+ * two biases per gate are one parameter here where only their sum matters (LSTM, RNN, GRU r/z). */
 size_t nn_tnet_param_indices(const nn_tnet *net, size_t *idx);
 /* A readable name for arena index i ("layer 1 w_hh[f][3][5]", "dense 1 b[0]"), for messages. */
 void nn_tnet_param_name(const nn_tnet *net, size_t i, char *buf, size_t len);
@@ -63,7 +64,8 @@ nn_status nn_tnet_to_spec(const nn_tnet *net, nn_spec *out, nn_error *err);
 
 int nn_tnet_num_cond(const nn_tnet *net);
 
-/* Adam (PyTorch's: L2 weight decay added to the gradient, bias-corrected moments). */
+/* Adam (PyTorch's: L2 weight decay added to the gradient, bias-corrected moments). The biases
+ * that stand for two of PyTorch's learn twice as fast when the trainer asks (twin_bias). */
 typedef struct nn_adam {
     double lr, beta1, beta2, eps, weight_decay;
     long step; /* steps taken (0 before the first) */
