@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char usage[] =
@@ -672,6 +673,33 @@ done:
     return rc;
 }
 
+/* A file the run will write (model, checkpoint, plot, log): its folder must exist and take new
+ * files (they are written atomically, temp + rename, in that folder), and it must not be a folder
+ * itself - checked before training, not found out after it. */
+static int check_writable(const char *path)
+{
+    if (!path) return 0;
+    struct stat st;
+    if (!*path || (stat(path, &st) == 0 && S_ISDIR(st.st_mode))) {
+        fprintf(stderr, "%s: cannot write: is a folder\n", *path ? path : "\"\"");
+        return -1;
+    }
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else if (slash == path) snprintf(dir, sizeof dir, "/");
+    else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "%s: cannot write: folder %s does not exist\n", path, dir);
+        return -1;
+    }
+    if (access(dir, W_OK | X_OK) != 0) {
+        fprintf(stderr, "%s: cannot write: folder %s is not writable\n", path, dir);
+        return -1;
+    }
+    return 0;
+}
+
 int rnnfx_cmd_train(int argc, char **argv)
 {
     session s;
@@ -679,6 +707,10 @@ int rnnfx_cmd_train(int argc, char **argv)
     int rc = parse_args(argc, argv, &s.a, &s.keep, &s.n_keep);
     if (rc >= 0) goto out;
     rc = RNNFX_EXIT_FAIL;
+    /* the default checkpoint (MODEL.json.ckpt) is in the model's folder */
+    if (check_writable(s.a.output) || check_writable(s.a.checkpoint) || check_writable(s.a.plot) ||
+        check_writable(s.a.log))
+        goto out;
     if (!(s.cond = calloc((size_t)s.a.n_pairs, sizeof *s.cond))) goto out;
     if (parse_cond(&s.a, s.cond_names, &s.n_cond, s.cond)) {
         rc = RNNFX_EXIT_USAGE;

@@ -192,6 +192,32 @@ int main(int argc, char **argv)
               "%s: exit %d, said: %s", bad[k].what, r.code, r.err);
         cmd_free(&r);
     }
+    /* 5. a file it could not write is named before any training, not after it */
+    char nodir_model[PATH_CAP], nodir_file[PATH_CAP], folder[PATH_CAP];
+    scratch_path(nodir_model, "no_such_folder/m.json");
+    scratch_path(nodir_file, "no_such_folder/f");
+    snprintf(folder, sizeof folder, "%s", model3);
+    *strrchr(folder, '/') = 0; /* the scratch folder itself */
+    struct {
+        const char *opt, *val, *model;
+    } unwritable[] = {
+        {"--name", "x", nodir_model},
+        {"--plot", nodir_file, model3},
+        {"--checkpoint", nodir_file, model3},
+        {"--log", nodir_file, model3},
+        {"--plot", folder, model3}, /* a folder */
+    };
+    for (size_t k = 0; k < sizeof unwritable / sizeof unwritable[0]; k++) {
+        const char *named = k == 0 ? nodir_model : unwritable[k].val;
+        r = run_rnnfx("train", "--input", in, "--target", out, SMALL, "--epochs", "1000", "-o", unwritable[k].model,
+                      unwritable[k].opt, unwritable[k].val, (const char *)NULL);
+        CHECK(r.code == 1 && count_lines(r.err) == 1 && contains(r.err, named) && !contains(r.out, "trained") &&
+                  !contains(r.err, "epoch"),
+              "unwritable %s %s: exit %d, said: %s%s", unwritable[k].opt, named, r.code, r.out, r.err);
+        cmd_free(&r);
+    }
+    CHECK(!file_exists(nodir_model), "a model appeared in a missing folder");
+
     const char *usage_cases[][6] = {
         {"--input", in, "-o", model3, NULL},
         {"--input", in, "--target", out, NULL},
