@@ -13,6 +13,9 @@
  * Every output has the input's length and channel count and is finite, whatever the samples
  * (NaN, Inf, 3e38); 2 and 3 give the same bits for the last channel when no block was reset
  * (the engine's promise: block size and nn_run2 versus nn_run change nothing).
+ * Then the file goes where `rnnfx train` sends its recordings (nn_tdata_add, as input and as
+ * target): refused in one line naming it, or taken with a lag inside the +-50 ms searched, and
+ * split without complaint or with one line.
  * Long files are cut to a few thousand samples before rendering, so that each input runs in
  * milliseconds: what is fuzzed here is the reading and the shapes, not the length.
  */
@@ -27,6 +30,7 @@
 
 #include "audio_io.h"
 #include "nn.h"
+#include "nn_train.h"
 #include "render.h"
 
 #ifndef FUZZ_REF_DIR
@@ -156,6 +160,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.channel = a.channels;
     if (rnnfx_render(model, &in, &o, &out, &info, name, &err) == NN_OK) die("render", "a missing channel was accepted");
     check_error(&err, name, "render (missing channel) error");
+
+    /* 4: the trainer's front end, as cmd_train.c calls it (the file as input and as target). */
+    nn_tdata *d = nn_tdata_new();
+    if (!d) die("nn_tdata_new", "out of memory");
+    int channel = in.channels == 1 ? -1 : (int)(size % (size_t)in.channels);
+    nn_taudio x = {"fuzz_in.wav", (const float *const *)in.data, in.frames, in.channels, in.rate};
+    nn_taudio y = {"fuzz_out.wav", (const float *const *)in.data, in.frames, in.channels, in.rate};
+    if (nn_tdata_add(d, &x, &y, channel, NULL, 0, NN_ROLE_AUTO, &err) != NN_OK) {
+        if (strncmp(err.msg, "fuzz_out.wav: ", 14) != 0) check_error(&err, "fuzz_in.wav", "training data error");
+        else check_error(&err, "fuzz_out.wav", "training data error");
+        if (verbose) printf("training data refused: %s\n", err.msg);
+    } else {
+        nn_tpair_info pi;
+        nn_tdata_pair(d, 0, &pi);
+        if (pi.frames != in.frames || pi.rate != in.rate) die("training data", "the pair lost frames or its rate");
+        if (abs(pi.lag) > (int)(0.05 * in.rate) || !(pi.lag_corr >= -1.0001 && pi.lag_corr <= 1.0001))
+            die("training data", "a lag outside the range searched, or a correlation outside -1..1");
+        if (nn_tdata_split(d, NN_SPLIT_AUTO, 0.2, 0.2, &err) != NN_OK) check_error(&err, "data", "split error");
+        if (verbose) printf("training data: lag %d (correlation %.3f), %zu warnings\n", pi.lag, pi.lag_corr,
+                            nn_tdata_num_warnings(d));
+    }
+    nn_tdata_free(d);
 
     rnnfx_audio_free(&a);
     return 0;

@@ -67,6 +67,17 @@ put("wav_float32_specials_stereo_44100.wav", wav(3, 2, 44100, 32, f32(specials))
 put("wav_float32_huge_22050.wav", wav(3, 1, 22050, 32, f32([3e38 * (-1) ** i for i in range(FRAMES)])))
 put("wav_float32_silence_48000.wav", wav(3, 1, 48000, 32, f32([0.0] * FRAMES)))
 put("wav_float32_one_sample.wav", wav(3, 1, 48000, 32, f32([0.25])))
+# Long enough for the trainer's checks (1000 frames and more): what `rnnfx train` would read.
+LONG = 1500
+put("train_pcm16_mono_16000.wav", wav(1, 1, 16000, 16, pcm16([0.4 * math.sin(0.031 * i) + 0.1 * math.sin(0.7 * i * i % 7)
+                                                             for i in range(LONG)])))
+put("train_pcm16_stereo_8000.wav", wav(1, 2, 8000, 16, pcm16(sine(LONG, 2, f=0.013))))
+put("train_float32_one_nan.wav", wav(3, 1, 8000, 32, f32([0.3 * math.sin(0.05 * i) if i != 700 else float("nan")
+                                                          for i in range(LONG)])))
+put("train_float32_huge.wav", wav(3, 1, 8000, 32, f32([3e38 * math.sin(0.05 * i) for i in range(LONG)])))
+put("train_float32_dc.wav", wav(3, 1, 8000, 32, f32([0.5] * LONG)))
+put("train_float32_full_scale.wav", wav(3, 1, 8000, 32, f32([(-1.0) ** (i // 3) for i in range(LONG)])))
+put("train_float32_quiet.wav", wav(3, 1, 8000, 32, f32([1e-5 * math.sin(0.05 * i) for i in range(LONG)])))
 # Lying headers: sizes that claim far more than the file holds, or nothing at all.
 put("wav_data_size_huge.wav", wav(1, 1, 48000, 16, pcm16(sine(64, 1)), data_size=0xFFFFFFF0))
 put("wav_riff_size_huge.wav", wav(1, 2, 48000, 16, pcm16(sine(64, 2)), riff_size=0xFFFFFFFF))
