@@ -191,6 +191,10 @@ nn_trainer *nn_trainer_resume(const char *path, nn_tdata *data, const nn_train_o
             nn_fail(err, NN_ERR_VALUE, path, "damaged checkpoint (a weight or moment is NaN, infinite or negative)");
             goto fail;
         }
+    /* The padding is zero (lr_scale 0 there, tnet.c): whatever a file holds in it - damage, or a
+     * checkpoint from before that was enforced - would train units the export drops. */
+    for (size_t i = 0; i < n; i++)
+        if (t->net->lr_scale[i] == 0.0f) t->net->params[i] = t->net->m[i] = t->net->v[i] = t->best[i] = 0.0f;
     t->adam.step = (long)json_integer_value(json_object_get(root, "adam_step"));
     t->lr = get_num(root, "lr", o.lr);
     t->plat_best = get_num(root, "plateau_best", INFINITY);
