@@ -167,7 +167,14 @@ nn_trainer *nn_trainer_resume(const char *path, nn_tdata *data, const nn_train_o
         goto out;
     }
     t = tn_trainer_alloc(&o, data, &spec, err);
-    if (!t) goto out;
+    if (!t) { /* "trainer: invalid options": the user needs to hear which file holds them */
+        if (err) {
+            char why[sizeof err->msg];
+            memcpy(why, err->msg, sizeof why);
+            nn_fail(err, err->status, path, "cannot resume from it: %s", why);
+        }
+        goto out;
+    }
     char fp[32];
     snprintf(fp, sizeof fp, "%016" PRIx64, t->fingerprint);
     const char *was = json_string_value(json_object_get(root, "data"));

@@ -119,11 +119,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-/* The error contract: one line, naming the file (or the trainer, for options it refuses). */
+/* The error contract: one line, naming the file. */
 static void check_error(const nn_error *err, const char *path, const char *what)
 {
     size_t n = strlen(path);
-    int named = (!strncmp(err->msg, path, n) && !strncmp(err->msg + n, ": ", 2)) || !strncmp(err->msg, "trainer: ", 9);
+    int named = !strncmp(err->msg, path, n) && !strncmp(err->msg + n, ": ", 2);
     if (!err->msg[0] || strchr(err->msg, '\n') || !named) die(what, err->msg[0] ? err->msg : "(empty error message)");
     if (err->status == NN_OK) die(what, "an error with status NN_OK");
 }
