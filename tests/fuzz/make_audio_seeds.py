@@ -123,7 +123,8 @@ with tempfile.TemporaryDirectory() as tmp:
     ]
     for name, args in jobs:
         dst = os.path.join(tmp, name)
-        r = subprocess.run(["sox", "-V1", src] + args + [dst], capture_output=True)
+        # (in tmp: libsndfile's SD2 writer leaves an AppleDouble "._" file in the current folder)
+        r = subprocess.run(["sox", "-V1", src] + args + [dst], capture_output=True, cwd=tmp)
         if r.returncode != 0:
             print(f"skipped {name}: {r.stderr.decode().strip()}")
             continue
