@@ -273,6 +273,8 @@ static void gemm_acc(const nn_tnet *net, int M, int K, int N, const float *A, in
         gemm_acc8(M, K, N, A, lda, Bm, ldb, C, ldc);
         return;
     }
+#else
+    (void)net; /* (no tiled kernels in this build, e.g. the fuzz build) */
 #endif
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, A, lda, Bm, ldb, 1.0f, C, ldc);
 }
