@@ -41,3 +41,13 @@ def load_json(path):
 
 def run(cmd):
     return subprocess.run(cmd, capture_output=True, text=True)
+
+
+def morphdrive_or_skip(why):
+    """The MorphDrive recordings folder under $RNNFX_SHARED, or a visible skip saying `why` is
+    not checked without them."""
+    shared = os.environ.get("RNNFX_SHARED", "")
+    data = os.path.join(shared, "data", "morphdrive")
+    if not shared or not os.path.isdir(os.path.join(data, "dry")):
+        skip(f"no MorphDrive recordings in {data or '$RNNFX_SHARED/data/morphdrive'} (RNNFX_SHARED): {why}")
+    return data

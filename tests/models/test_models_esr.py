@@ -10,7 +10,7 @@ import json
 import os
 import sys
 
-from models_common import Checker, load_json, run, shipped_models, skip
+from models_common import Checker, load_json, morphdrive_or_skip, run, shipped_models
 
 REL_TOL = 1e-3  # the figures are printed to 7 digits; eval and the trainer compute the same sums
 
@@ -40,11 +40,7 @@ def close(a, b):
 
 def main():
     rnnfx, models_dir = sys.argv[1], sys.argv[2]
-    shared = os.environ.get("RNNFX_SHARED", "")
-    data = os.path.join(shared, "data", "morphdrive")
-    if not shared or not os.path.isdir(os.path.join(data, "dry")):
-        skip(f"no MorphDrive recordings in {data or '$RNNFX_SHARED/data/morphdrive'} (RNNFX_SHARED): "
-             "the stated test ESRs cannot be re-measured here")
+    data = morphdrive_or_skip("the stated test ESRs cannot be re-measured here")
     c = Checker()
     models = shipped_models(models_dir)
     c.check(models, f"no models in {models_dir}")

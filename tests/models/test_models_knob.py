@@ -25,7 +25,7 @@ import json
 import os
 import sys
 
-from models_common import Checker, load_json, run, shipped_models, skip
+from models_common import Checker, load_json, morphdrive_or_skip, run, shipped_models
 
 STEPS = 8  # a multiple of 4: the quarters are among the values
 END_ESR_MAX = 0.02
@@ -91,11 +91,7 @@ def check_model(c, rnnfx, data, path, knob, a, b):
 
 def main():
     rnnfx, models_dir = sys.argv[1], sys.argv[2]
-    shared = os.environ.get("RNNFX_SHARED", "")
-    data = os.path.join(shared, "data", "morphdrive")
-    if not shared or not os.path.isdir(os.path.join(data, "dry")):
-        skip(f"no MorphDrive recordings in {data or '$RNNFX_SHARED/data/morphdrive'} (RNNFX_SHARED): "
-             "the knob cannot be swept against the pedal")
+    data = morphdrive_or_skip("the knob cannot be swept against the pedal")
     c = Checker()
     swept = 0
     for path in shipped_models(models_dir):
