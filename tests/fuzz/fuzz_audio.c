@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "audio_io.h"
+#include "fuzz_memfile.h"
 #include "nn.h"
 #include "nn_train.h"
 #include "render.h"
@@ -84,15 +85,8 @@ static void check_output(const rnnfx_audio *in, const rnnfx_audio *out, int chan
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!model) LLVMFuzzerInitialize(NULL, NULL);
-    int fd = memfd_create("fuzz_audio", MFD_CLOEXEC);
-    if (fd < 0) die("memfd_create", "failed");
-    for (size_t at = 0; at < size;) {
-        ssize_t w = write(fd, data + at, size - at);
-        if (w <= 0) die("memfd write", "failed");
-        at += (size_t)w;
-    }
     char path[64];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    int fd = fuzz_memfile("fuzz_audio", data, size, path, sizeof path);
 
     rnnfx_audio a;
     nn_error err = {0};

@@ -22,6 +22,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fuzz_memfile.h"
 #include "nn.h"
 #include "nn_spec.h"
 #include "nn_train.h"
@@ -181,15 +182,8 @@ static unsigned char *slurp(const char *path, size_t *len)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!tdata) LLVMFuzzerInitialize(NULL, NULL);
-    int fd = memfd_create("fuzz_checkpoint", MFD_CLOEXEC);
-    if (fd < 0) die("memfd_create", "failed");
-    for (size_t at = 0; at < size;) {
-        ssize_t w = write(fd, data + at, size - at);
-        if (w <= 0) die("memfd write", "failed");
-        at += (size_t)w;
-    }
     char path[64];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    int fd = fuzz_memfile("fuzz_checkpoint", data, size, path, sizeof path);
     nn_error err = {0};
     nn_trainer *t = nn_trainer_resume(path, tdata, NULL, 0, &err);
     if (!t) {
