@@ -44,7 +44,9 @@ static const char usage[] =
     "  --split auto|file|time       the other pairs: auto = a test file when there are 3 or more\n"
     "                               (else the test_fraction before the end of each), validation\n"
     "                               the tail of each training file; file / time = both so\n"
-    "  --val-fraction F (0.1)       validation share (0: none; the last epoch is kept)\n"
+    "  --val-fraction F (0)         validation share, the model kept is the epoch of the best\n"
+    "                               validation ESR (0: none - all of it to train on, the model kept\n"
+    "                               is the epoch of the lowest training loss)\n"
     "  --test-fraction F (0.1)      test share when no test pair is given (0: none)\n"
     "  --channel K                  use channel K (1-based) of multi-channel files\n"
     "  --align                      shift the targets by the lag found (whitened cross-correlation)\n"
@@ -233,7 +235,7 @@ static int parse_args(int argc, char **argv, train_args *t, char ***keep, int *n
     for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) /* the base the other options change */
         if (!strcmp(argv[i], "--recipe")) nn_train_opts_recipe(&t->o);
     t->split = NN_SPLIT_AUTO;
-    t->val_fraction = 0.1;
+    t->val_fraction = 0; /* a held-out part costs accuracy: BENCHMARKS.md, Training: quality */
     t->test_fraction = 0.1;
     t->channel = -1;
     cli c = cli_start("train", argc, argv);
