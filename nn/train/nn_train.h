@@ -62,8 +62,6 @@ void nn_tnet_param_name(const nn_tnet *net, size_t i, char *buf, size_t len);
  * initialised here; the caller frees it. */
 nn_status nn_tnet_to_spec(const nn_tnet *net, nn_spec *out, nn_error *err);
 
-int nn_tnet_num_cond(const nn_tnet *net);
-
 /* Adam (PyTorch's: L2 weight decay added to the gradient, bias-corrected moments). The biases
  * that stand for two of PyTorch's learn twice as fast when the trainer asks (twin_bias). */
 typedef struct nn_adam {
@@ -221,8 +219,6 @@ typedef struct nn_train_opts {
 void nn_train_opts_default(nn_train_opts *o);
 /* The recipe as published (../shared/DESIGN.md, "Training"; ../shared/reference/train_ref.py). */
 void nn_train_opts_recipe(nn_train_opts *o);
-/* The options as compact JSON text (for metadata and checkpoints); caller frees. */
-char *nn_train_opts_json(const nn_train_opts *o);
 
 typedef struct nn_epoch_log {
     int epoch;                  /* 1-based */
