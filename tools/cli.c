@@ -152,6 +152,23 @@ int cli_parse_int(const char *s, int lo, int hi, int *out)
     return 1;
 }
 
+int cli_cell_value(cli *c, nn_cell *out)
+{
+    static const struct {
+        const char *name;
+        nn_cell cell;
+    } cells[] = {{"lstm", NN_CELL_LSTM}, {"gru", NN_CELL_GRU}, {"rnn", NN_CELL_RNN}};
+    const char *v = cli_value(c);
+    if (!v) return 0;
+    for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++)
+        if (!strcasecmp(v, cells[i].name)) {
+            *out = cells[i].cell;
+            return 1;
+        }
+    cli_usage(c, "--%s: lstm, gru or rnn, not \"%s\"", c->opt, v);
+    return 0;
+}
+
 int cli_has_ext(const char *path, const char *ext)
 {
     size_t n = strlen(path), e = strlen(ext);

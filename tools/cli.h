@@ -68,6 +68,10 @@ int cli_parse_size(const char *s, size_t lo, size_t hi, size_t *out);
 int cli_parse_int(const char *s, int lo, int hi, int *out);
 int cli_parse_double(const char *s, double lo, double hi, double *out);
 
+/* --type's value: "lstm", "gru" or "rnn" (any case) -> *out. Returns 1, or 0 (after printing
+ * the usage error) for anything else. */
+int cli_cell_value(cli *c, nn_cell *out);
+
 /* Case-insensitive "does `path` end with `ext`" (ext with its dot: ".json"). */
 int cli_has_ext(const char *path, const char *ext);
 

@@ -450,15 +450,13 @@ static int parse(int argc, char **argv, demo_args *a)
         const char *v;
         if (!c.opt) return cli_usage(&c, "unexpected argument \"%s\"", c.arg);
         if (cli_is(&c, "help") || cli_is(&c, "h")) return cli_help(usage) == 0 ? -2 : RNNFX_EXIT_USAGE;
-        if (cli_is(&c, "out") || cli_is(&c, "models") || cli_is(&c, "data") || cli_is(&c, "type")) {
+        if (cli_is(&c, "type")) {
+            if (!cli_cell_value(&c, &a->type)) return RNNFX_EXIT_USAGE;
+        } else if (cli_is(&c, "out") || cli_is(&c, "models") || cli_is(&c, "data")) {
             if (!(v = cli_value(&c))) return RNNFX_EXIT_USAGE;
             if (cli_is(&c, "out")) a->out = v;
             else if (cli_is(&c, "models")) a->models = v;
-            else if (cli_is(&c, "data")) a->data = v;
-            else if (!strcmp(v, "lstm")) a->type = NN_CELL_LSTM;
-            else if (!strcmp(v, "gru")) a->type = NN_CELL_GRU;
-            else if (!strcmp(v, "rnn")) a->type = NN_CELL_RNN;
-            else return cli_usage(&c, "--type: lstm, gru or rnn");
+            else a->data = v;
         } else if (cli_is(&c, "seconds")) {
             if (!(v = cli_value(&c)) || !cli_parse_double(v, 0.5, 3600, &a->seconds))
                 return cli_usage(&c, "--seconds: a number of seconds, 0.5..3600");

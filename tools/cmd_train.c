@@ -283,11 +283,7 @@ static int parse_args(int argc, char **argv, train_args *t, char ***keep, int *n
             if (!cli_flag(&c)) return U;
             t->align = 1;
         } else if (cli_is(&c, "type")) {
-            if (!(a = cli_value(&c))) return U;
-            if (!strcasecmp(a, "lstm")) t->o.type = NN_CELL_LSTM;
-            else if (!strcasecmp(a, "gru")) t->o.type = NN_CELL_GRU;
-            else if (!strcasecmp(a, "rnn")) t->o.type = NN_CELL_RNN;
-            else return cli_usage(&c, "--type: lstm, gru or rnn, not \"%s\"", a);
+            if (!cli_cell_value(&c, &t->o.type)) return U;
         } else if (cli_is(&c, "hidden")) {
             if (!opt_int(&c, 1, NN_MAX_HIDDEN, &t->o.hidden)) return U;
         } else if (cli_is(&c, "layers")) {
