@@ -15,6 +15,7 @@
 #include "nn.h"
 #include "nn_spec.h"
 #include "nn_train.h"
+#include "train_plot.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -640,7 +641,8 @@ static int finish(session *s)
         rc = cli_fail(&err);
         goto done;
     }
-    if (a->plot && nn_trainer_write_plot(s->tr, a->plot, &err) != NN_OK) rc = cli_fail(&err);
+    if (a->plot && rnnfx_train_plot(a->plot, &fs, log, n_ep, nn_trainer_best_epoch(s->tr), &err) != NN_OK)
+        rc = cli_fail(&err);
 
     const nn_train_opts *o = nn_trainer_opts(s->tr);
     const char *why = end == NN_TRAIN_EARLY_STOP ? "early stopping" : end == NN_TRAIN_INTERRUPTED ? "interrupted" : "the epoch budget";

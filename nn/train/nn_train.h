@@ -293,9 +293,6 @@ nn_status nn_trainer_final_spec(nn_trainer *t, const char *const *cond_names, nn
  * state with each pair's conditioning; NaN when that part is empty. */
 double nn_trainer_eval(nn_trainer *t, const nn_model *m, int which);
 
-/* Loss and validation/test ESR curves as an SVG file, written atomically. */
-nn_status nn_trainer_write_plot(const nn_trainer *t, const char *path, nn_error *err);
-
 /* AIDA-X loads one LSTM or GRU layer of hidden size 8, 12, 16, 20, 24, 32, 40, 64 or 80, then a
  * linear Dense(1), with up to 3 inputs. NULL when `s` fits, else the reason. */
 const char *nn_aidax_incompatibility(const nn_spec *s);

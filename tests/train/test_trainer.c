@@ -132,11 +132,10 @@ int main(void)
 {
     char dir[] = "/tmp/rnnfx-test-trainer-XXXXXX";
     if (!mkdtemp(dir)) check_skip("cannot make a temporary folder");
-    char ckpt[256], ckpt2[256], model[256], plot[256];
+    char ckpt[256], ckpt2[256], model[256];
     snprintf(ckpt, sizeof ckpt, "%s/a.ckpt", dir);
     snprintf(ckpt2, sizeof ckpt2, "%s/b.ckpt", dir);
     snprintf(model, sizeof model, "%s/model.json", dir);
-    snprintf(plot, sizeof plot, "%s/curves.svg", dir);
     nn_error err;
 
     nn_tdata *d = make_data((size_t)(10 * RATE), 0);
@@ -182,13 +181,6 @@ int main(void)
               fs.meta.test_esr);
         CHECK(nn_aidax_incompatibility(bs) == NULL, "AIDA-X: %s", nn_aidax_incompatibility(bs));
         nn_model_free(back);
-    }
-    CHECK(nn_trainer_write_plot(t, plot, &err) == NN_OK, "plot: %s", err.msg);
-    FILE *pf = fopen(plot, "r");
-    char svg[64] = "";
-    if (pf) {
-        CHECK(fread(svg, 1, 4, pf) == 4 && !memcmp(svg, "<svg", 4), "plot is not SVG");
-        fclose(pf);
     }
     nn_spec_free(&fs);
     nn_trainer_free(t);
@@ -292,7 +284,7 @@ int main(void)
     nn_trainer_free(t);
     nn_tdata_free(d);
 
-    unlink(ckpt), unlink(ckpt2), unlink(model), unlink(plot);
+    unlink(ckpt), unlink(ckpt2), unlink(model);
     rmdir(dir);
     return check_exit();
 }
