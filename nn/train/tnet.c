@@ -189,7 +189,6 @@ float *nn_tnet_params(nn_tnet *net) { return net->params; }
 float *nn_tnet_grads(nn_tnet *net) { return net->grads; }
 float *nn_tnet_moment1(nn_tnet *net) { return net->m; }
 float *nn_tnet_moment2(nn_tnet *net) { return net->v; }
-int nn_tnet_num_cond(const nn_tnet *net) { return net->n_cond; }
 
 /* Visits every real (non-padding) parameter: fn(ctx, arena index, layer kind, layer, name parts). */
 typedef struct {

@@ -134,11 +134,10 @@ static nn_trainer *train(nn_tdata *d, const nn_train_opts *o, const char *ckpt)
 /* Everything above, with the kernel the caller forced; files go in dir. */
 static void check_trainer(const char *dir)
 {
-    char ckpt[256], ckpt2[256], model[256], plot[256];
+    char ckpt[256], ckpt2[256], model[256];
     snprintf(ckpt, sizeof ckpt, "%s/a.ckpt", dir);
     snprintf(ckpt2, sizeof ckpt2, "%s/b.ckpt", dir);
     snprintf(model, sizeof model, "%s/model.json", dir);
-    snprintf(plot, sizeof plot, "%s/curves.svg", dir);
     nn_error err;
     rng = 99; /* the same data with every kernel */
 
@@ -185,13 +184,6 @@ static void check_trainer(const char *dir)
               fs.meta.test_esr);
         CHECK(nn_aidax_incompatibility(bs) == NULL, "AIDA-X: %s", nn_aidax_incompatibility(bs));
         nn_model_free(back);
-    }
-    CHECK(nn_trainer_write_plot(t, plot, &err) == NN_OK, "plot: %s", err.msg);
-    FILE *pf = fopen(plot, "r");
-    char svg[64] = "";
-    if (pf) {
-        CHECK(fread(svg, 1, 4, pf) == 4 && !memcmp(svg, "<svg", 4), "plot is not SVG");
-        fclose(pf);
     }
     nn_spec_free(&fs);
     nn_trainer_free(t);
@@ -323,7 +315,7 @@ static void check_trainer(const char *dir)
     nn_trainer_free(t);
     nn_tdata_free(d);
 
-    unlink(ckpt), unlink(ckpt2), unlink(model), unlink(plot);
+    unlink(ckpt), unlink(ckpt2), unlink(model);
 }
 
 int main(void)
