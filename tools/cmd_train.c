@@ -657,7 +657,7 @@ static int finish(session *s)
     if (isfinite(nn_trainer_best_val_esr(s->tr)))
         printf("kept epoch %d: validation ESR %.6g\n", nn_trainer_best_epoch(s->tr), nn_trainer_best_val_esr(s->tr));
     else
-        printf("kept epoch %d (the last: no validation part)\n", nn_trainer_best_epoch(s->tr));
+        printf("kept epoch %d (no validation part: the lowest training loss)\n", nn_trainer_best_epoch(s->tr));
     if (isfinite(fs.meta.test_esr)) printf("test ESR %.6g\n", fs.meta.test_esr);
     printf("wrote %s (%s %d x %d, %.0f Hz)\n", a->output, nn_cell_name(o->type), o->layers, o->hidden,
            nn_tdata_rate(s->data));
