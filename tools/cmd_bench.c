@@ -1,4 +1,4 @@
-/* cmd_bench.c - `rnnfx bench`: the engine's speed as a plugin sees it (issue 2, item 7).
+/* cmd_bench.c - `rnnfx bench`: the engine's speed as a plugin sees it.
  *
  * For LSTM and GRU at each hidden size: one recurrent layer (1 input), Dense to 1, skip, random
  * weights (nn_spec_init_random). Samples go through nn_run in blocks of 128 - the engine steps

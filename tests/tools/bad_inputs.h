@@ -1,7 +1,8 @@
 /*
- * bad_inputs.h - the bad inputs of issue 2, item 5 (and their audio cousins), each made on the
- * fly from the reference models in the scratch folder: small, and always in step with the
- * formats. Shared by test_cli_bad_input.c (one meson test per case) and test_cli_valgrind.c.
+ * bad_inputs.h - the bad model files the command must refuse (and their audio cousins), each
+ * made on the fly from the reference models in the scratch folder: small, and always in step
+ * with the formats. Shared by test_cli_bad_input.c (one meson test per case) and
+ * test_cli_valgrind.c.
  */
 #ifndef RNNFX_TESTS_TOOLS_BAD_INPUTS_H
 #define RNNFX_TESTS_TOOLS_BAD_INPUTS_H
