@@ -20,6 +20,7 @@ typedef struct bad_case {
 } bad_case;
 
 const bad_case *bad_case_find(const char *name);
+const bad_case *bad_case_at(size_t i); /* the i-th case of the table, NULL past the last */
 
 /* Good companions for a bad case: a reference model and a short WAV, made once. */
 void good_model(char path[PATH_CAP]);
