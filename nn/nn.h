@@ -15,6 +15,16 @@
  *
  * Errors are values: functions that can fail take an nn_error* (may be NULL) and fill it with
  * one line naming the file and the problem. The engine never prints.
+ *
+ * Use (load once, a state per channel, then run blocks from the audio thread):
+ *
+ *     nn_error err;
+ *     nn_model *m = nn_model_load_file("amp.json", &err);    // NULL: err.msg says why
+ *     nn_state *s = m ? nn_state_new(m, &err) : NULL;
+ *     if (s) nn_run(s, in, out, n);                          // [RT], any n, again and again
+ *     nn_state_free(s), nn_model_free(m);                     // states before their model
+ *
+ * See ARCHITECTURE.md for the layers and a reading order.
  */
 #ifndef RNNFX_NN_H
 #define RNNFX_NN_H
