@@ -423,6 +423,7 @@ void swap_set_cond(Swap *sw, int k, float value)
 {
     if (sw->cur) slot_set_cond(sw->cur, k, value);
     if (sw->old) slot_set_cond(sw->old, k, value);
+    if (sw->has_next && sw->next) slot_set_cond(sw->next, k, value); /* or it would start stale */
 }
 
 void swap_reset(Swap *sw)

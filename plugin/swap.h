@@ -91,7 +91,7 @@ Slot *swap_fading_out(const Swap *sw);  /* [RT] the outgoing model of a fade; NU
  * gain); the fade moves on by n. When it ends, the outgoing slot goes to the worker and a model
  * that waited starts fading in. */
 void swap_fade_gains(Swap *sw, float *gain, uint32_t n);
-/* [RT] Knob k of every model that plays (slot_set_cond). */
+/* [RT] Knob k of every model that plays or waits to (slot_set_cond). */
 void swap_set_cond(Swap *sw, int k, float value);
 /* [RT] Every model that plays or waits to starts over (after a non-finite input). */
 void swap_reset(Swap *sw);

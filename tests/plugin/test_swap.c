@@ -579,6 +579,7 @@ static void test_knobs_and_reset(void)
     who = "audio";
     swap_set_cond(sw, 2, 0.5f);
     CHECK(pool[0].cond[2] == 0.5f && pool[1].cond[2] == 0.5f, "the knob reaches both models of the fade");
+    CHECK(pool[3].cond[2] == 0.5f, "the knob reaches the model that waits for the fade to end");
     log_reset[0] = '\0';
     swap_reset(sw);
     CHECK(!strcmp(log_reset, "b a r"), "reset '%s', not 'b a r' (r waits: it came after c)", log_reset);
