@@ -362,7 +362,8 @@ static void take_answer(Swap *sw, const Answer *a, Caller by)
     } else {
         const FailedMsg *msg = &a->failed;
         if (msg->from_run) sw->loading = false;
-        if (sw->has_parked && !sw->want) { /* the last good request plays after all */
+        /* the last good request plays after all (a restore's failure says nothing about it) */
+        if (msg->from_run && sw->has_parked && !sw->want) {
             install(sw, sw->parked, by);
             sw->has_parked = false;
         }

@@ -386,6 +386,18 @@ static const Scenario scenarios[] = {
         {RESTORE, "", J(1)}, {WORK}, {ANSWER, NULL, "b*>-", "", "+-"},
         {RESTORE, "bad", J(1)}, {WORK}, {ANSWER, NULL, "b*>-", "", "!bad: cannot open"},
         {END}}},
+    {"a restore that fails while requests load: the parked model still waits for them", false, {
+        {RUN, NULL},
+        {REQ, "a"}, {REQ, "b", J(1)},
+        {WORK, NULL, J(0)},
+        {RESTORE, "bad", J(1)},
+        {ANSWER, NULL, "-", "", "", J(2)},       /* a parked, b loading after the restore */
+        {WORK1, NULL, J(1)},
+        {ANSWER, NULL, "-", "", "!bad: cannot open", J(1)},
+        {WORK, NULL, J(0)},
+        {ANSWER, NULL, "->b*", "b", "+b", J(1)},
+        {WORK, NULL, "->b*", "b", "", "a@worker", J(0), M(2)},
+        {END}}},
     {"restore without a worker: loads in place, replaces at once, frees at once", false, {
         LOAD_A,
         {RUN, NULL},
