@@ -170,13 +170,6 @@ static void ramp_fill(Ramp *r, float *dst, uint32_t n)
     for (uint32_t i = 0; i < n; i++) dst[i] = ramp_next(r);
 }
 
-static bool all_finite(const float *x, uint32_t n)
-{
-    float acc = 0.0f;
-    for (uint32_t i = 0; i < n; i++) acc += x[i] * 0.0f; /* NaN iff some x[i] is NaN or Inf */
-    return acc == 0.0f;
-}
-
 /* The status line (audio thread too: plain copies, no formatting). */
 static void status_set(Rnnfx *self, const char *prefix, const char *text)
 {
@@ -515,7 +508,7 @@ static void run(LV2_Handle instance, uint32_t n_samples)
         /* Denormals: flush them for all our arithmetic, the resampler's included. */
         nn_fpenv fp = nn_fpenv_enter();
         bool finite = true;
-        for (int c = 0; c < self->n_ch; c++) finite = finite && all_finite(self->in[c], n_samples);
+        for (int c = 0; c < self->n_ch; c++) finite = finite && nn_all_finite(self->in[c], n_samples);
         if (!finite) {
             reject_block(self, n_samples);
         } else {
