@@ -68,17 +68,38 @@ void slot_free(Slot *s)
     free(s);
 }
 
+/* speexdsp allocates in speex_resampler_init only: processing and reset_mem neither allocate nor
+ * lock, but its header says nothing a compiler can check. These two are declared real-time safe
+ * (NN_RT) on that knowledge, and their bodies are exempt from clang's -Wfunction-effects. */
+static void resample(SpeexResamplerState *r, int c, const float *in, spx_uint32_t *in_len, float *out,
+                     spx_uint32_t *out_len) NN_RT;
+static void resampler_reset(SpeexResamplerState *r) NN_RT;
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wfunction-effects"
+#endif
+static void resample(SpeexResamplerState *r, int c, const float *in, spx_uint32_t *in_len, float *out,
+                     spx_uint32_t *out_len)
+{
+    speex_resampler_process_float(r, (spx_uint32_t)c, in, in_len, out, out_len);
+}
+static void resampler_reset(SpeexResamplerState *r) { speex_resampler_reset_mem(r); }
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
+
+static const float zeros[MAX_PAD];
+
 /* The chain's starting point: FIFO_PRIME zeros in the FIFO, and `pad` zeros through `down`
  * (their output joins the FIFO). Both are pure delay. */
 static void chain_prime(Slot *s)
 {
-    static const float zeros[MAX_PAD];
     for (int c = 0; c < s->n_ch; c++) memset(s->fifo[c], 0, FIFO_PRIME * sizeof(float));
     s->fifo_len = FIFO_PRIME;
     spx_uint32_t got = 0;
     for (int c = 0; c < s->n_ch; c++) {
         spx_uint32_t in_len = s->pad, out_len = s->fifo_cap - s->fifo_len;
-        speex_resampler_process_float(s->down, (spx_uint32_t)c, zeros, &in_len, s->fifo[c] + s->fifo_len, &out_len);
+        resample(s->down, c, zeros, &in_len, s->fifo[c] + s->fifo_len, &out_len);
         got = out_len;
     }
     s->fifo_len += got;
@@ -201,7 +222,7 @@ void slot_run(Slot *s, const float *const *in, float *const *out, uint32_t n)
     spx_uint32_t m = 0;
     for (int c = 0; c < s->n_ch; c++) {
         spx_uint32_t in_len = n, out_len = s->mcap;
-        speex_resampler_process_float(s->up, (spx_uint32_t)c, in[c], &in_len, s->m_in[c], &out_len);
+        resample(s->up, c, in[c], &in_len, s->m_in[c], &out_len);
         m = out_len;
     }
     if (m) run_model(s, (const float *const *)s->m_in, s->m_out, m);
@@ -209,8 +230,7 @@ void slot_run(Slot *s, const float *const *in, float *const *out, uint32_t n)
     spx_uint32_t got = 0;
     for (int c = 0; c < s->n_ch; c++) {
         spx_uint32_t in_len = m, out_len = s->fifo_cap - s->fifo_len;
-        speex_resampler_process_float(s->down, (spx_uint32_t)c, s->m_out[c], &in_len, s->fifo[c] + s->fifo_len,
-                                      &out_len);
+        resample(s->down, c, s->m_out[c], &in_len, s->fifo[c] + s->fifo_len, &out_len);
         got = out_len;
     }
     s->fifo_len += got;
@@ -229,8 +249,8 @@ void slot_reset(Slot *s)
 {
     for (int c = 0; c < s->n_ch; c++) nn_state_reset(s->st[c]);
     if (s->up) {
-        speex_resampler_reset_mem(s->up);
-        speex_resampler_reset_mem(s->down);
+        resampler_reset(s->up);
+        resampler_reset(s->down);
         chain_prime(s);
     }
 }

@@ -3,9 +3,9 @@
  * was trained at another sample rate than the host's) the resamplers around it.
  *
  * A slot is built and freed by the LV2 worker (slot_new, slot_free: they allocate, read files
- * and take their time) and run by the audio thread (everything marked [RT]: no allocation, no
- * lock, no I/O). The plugin holds at most a few: the one playing, the one fading out, the one
- * waiting for the fade to end.
+ * and take their time) and run by the audio thread (everything marked [RT], and NN_RT for the
+ * compilers that check it: no allocation, no lock, no I/O). The plugin holds at most a few:
+ * the one playing, the one fading out, the one waiting for the fade to end.
  */
 #ifndef RNNFX_PLUGIN_SLOT_H
 #define RNNFX_PLUGIN_SLOT_H
@@ -33,19 +33,19 @@ typedef struct Slot Slot;
 Slot *slot_new(const char *path, double host_rate, int n_ch, const float *cond, bool prewarm, nn_error *err);
 void slot_free(Slot *s); /* NULL is fine */
 
-const char *slot_path(const Slot *s);    /* [RT] as given to slot_new */
-const char *slot_summary(const Slot *s); /* [RT] one line: name, network, rate */
-uint32_t slot_latency(const Slot *s);    /* [RT] host samples the resampling adds (0 if none) */
+const char *slot_path(const Slot *s) NN_RT;    /* [RT] as given to slot_new */
+const char *slot_summary(const Slot *s) NN_RT; /* [RT] one line: name, network, rate */
+uint32_t slot_latency(const Slot *s) NN_RT;    /* [RT] host samples the resampling adds (0 if none) */
 
 /* [RT] Conditioning input k of every channel (takes effect from the next sample). */
-void slot_set_cond(Slot *s, int k, float value);
+void slot_set_cond(Slot *s, int k, float value) NN_RT;
 
 /* [RT] n <= SLOT_MAX_CHUNK samples per channel: in[c] -> out[c] (they may not alias). Without
  * resampling this is exactly nn_run (nn_run2 for two channels), bit for bit. */
-void slot_run(Slot *s, const float *const *in, float *const *out, uint32_t n);
+void slot_run(Slot *s, const float *const *in, float *const *out, uint32_t n) NN_RT;
 
 /* [RT] Back to the initial state (after a non-finite input): engine states and resamplers. */
-void slot_reset(Slot *s);
+void slot_reset(Slot *s) NN_RT;
 
 
 #endif

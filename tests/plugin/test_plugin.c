@@ -1066,6 +1066,11 @@ static const struct {
 int main(int argc, char **argv)
 {
     if (argc == 3 && !strcmp(argv[1], "--skip")) check_skip(argv[2]);
+    if (argc > 1 && !strcmp(argv[1], "--same-list")) { /* meson.build's list against the table */
+        const char *names[sizeof scenarios / sizeof scenarios[0]];
+        for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++) names[i] = scenarios[i].name;
+        return check_same_names(names, sizeof scenarios / sizeof scenarios[0], argc - 2, argv + 2);
+    }
     const char *data = check_env("RNNFX_TEST_DATA");
     if (argc != 2 || !data) {
         fprintf(stderr, "usage: RNNFX_TEST_DATA=tests/ RNNFX_BUNDLE=build/plugin test_plugin SCENARIO\n");
