@@ -25,28 +25,28 @@
 #include "capture_signal.h"
 #include "nn.h"
 
-#define RNNFX_CAPTURE_MAX_CLIP_MS 10.0      /* clipped for longer than this in all: refused */
-#define RNNFX_CAPTURE_MAX_DRIFT_PPM 300.0   /* clock drift corrected up to this; beyond, refused */
+#define RNNFX_CAPTURE_MAX_CLIP_MS 10.0    /* clipped for longer than this in all: refused */
+#define RNNFX_CAPTURE_MAX_DRIFT_PPM 300.0 /* clock drift corrected up to this; beyond, refused */
 #define RNNFX_CAPTURE_MAX_WARNINGS 16
 
 typedef struct rnnfx_capture_report {
-    char name[256];            /* the recording's file name */
-    char signal[128];          /* the signal's tag */
+    char name[256];   /* the recording's file name */
+    char signal[128]; /* the signal's tag */
     double rate;
-    long latency;              /* samples from the recording's first sample to the signal's */
-    double marker_strength;    /* cross-correlation peak over its RMS (found above 10) */
-    int inverted;              /* 1: the recording is upside down relative to the signal */
-    double drift_ppm;          /* (recorder's clock / player's - 1) x 1e6 */
-    double drift_samples;      /* what the drift amounts to between the two markers */
+    long latency;           /* samples from the recording's first sample to the signal's */
+    double marker_strength; /* cross-correlation peak over its RMS (found above 10) */
+    int inverted;           /* 1: the recording is upside down relative to the signal */
+    double drift_ppm;       /* (recorder's clock / player's - 1) x 1e6 */
+    double drift_samples;   /* what the drift amounts to between the two markers */
     int drift_corrected;
     double play_rms_db, peak_db; /* the recording where the signal plays (dBFS) */
-    double gain_db;            /* the recording's playing RMS over the signal's */
-    double noise_db, snr_db;   /* the silences' RMS (dBFS; -inf for digital silence); playing - noise */
-    double dc;                 /* mean of the recording (removed when above 1e-4) */
+    double gain_db;              /* the recording's playing RMS over the signal's */
+    double noise_db, snr_db;     /* the silences' RMS (dBFS; -inf for digital silence); playing - noise */
+    double dc;                   /* mean of the recording (removed when above 1e-4) */
     double clip_ms, clip_longest_ms, clip_at_s; /* runs of 2+ samples at full scale (time in the recording) */
     size_t clip_runs;
-    char clip_where[48];       /* the segment of the longest run */
-    double repeat_esr;         /* copy 2 against copy 1 */
+    char clip_where[48]; /* the segment of the longest run */
+    double repeat_esr;   /* copy 2 against copy 1 */
     int n_warnings;
     char warnings[RNNFX_CAPTURE_MAX_WARNINGS][320];
 } rnnfx_capture_report;

@@ -42,7 +42,8 @@ static nn_status add_segments(nn_tdata *d, const rnnfx_capture_layout *l, const 
             size_t a = l->segs[i].start, b = l->segs[j - 1].start + l->segs[j - 1].frames;
             char in_name[300], out_name[300];
             snprintf(in_name, sizeof in_name, "signal %.1f-%.1f s", (double)a / l->rate, (double)b / l->rate);
-            snprintf(out_name, sizeof out_name, "%s %.1f-%.1f s", base, (double)a / l->rate, (double)b / l->rate);
+            snprintf(out_name, sizeof out_name, "%s %.1f-%.1f s", base, (double)a / l->rate,
+                     (double)b / l->rate);
             const float *xs = sig + a, *ys = y + a;
             nn_taudio x = {in_name, &xs, b - a, 1, l->rate}, t = {out_name, &ys, b - a, 1, l->rate};
             nn_status st = nn_tdata_add(d, &x, &t, -1, src->cond, src->n_cond, role_of(u), err);
@@ -63,8 +64,10 @@ nn_status rnnfx_capture_add(nn_tdata *d, const rnnfx_capture_source *src, rnnfx_
     nn_status st = rnnfx_audio_read(name, &rec, err);
     if (st) return st;
     if (src->channel < 0 && rec.channels != 1) {
-        st = rnnfx_fail(err, NN_ERR_SHAPE, name, "%d channels: pick the one that holds the device's output "
-                        "with --channel N (1..%d)", rec.channels, rec.channels);
+        st = rnnfx_fail(err, NN_ERR_SHAPE, name,
+                        "%d channels: pick the one that holds the device's output "
+                        "with --channel N (1..%d)",
+                        rec.channels, rec.channels);
         goto out;
     }
     if (src->channel >= rec.channels) {
@@ -83,7 +86,8 @@ nn_status rnnfx_capture_add(nn_tdata *d, const rnnfx_capture_source *src, rnnfx_
     const char *tag_of = src->signal ? src->signal : name;
     if (read_tag(tag_of, &version, &rate, &minutes) != 0) {
         if (src->signal) {
-            st = rnnfx_fail(err, NN_ERR_FORMAT, src->signal, "not a capture signal written by `rnnfx signal` "
+            st = rnnfx_fail(err, NN_ERR_FORMAT, src->signal,
+                            "not a capture signal written by `rnnfx signal` "
                             "(its WAV comment holds no \"rnnfx capture signal\" tag)");
             goto out;
         }
@@ -95,27 +99,33 @@ nn_status rnnfx_capture_add(nn_tdata *d, const rnnfx_capture_source *src, rnnfx_
         goto out;
     }
     if (rate != rec.rate) {
-        st = rnnfx_fail(err, NN_ERR_VALUE, name, "recorded at %.0f Hz, but the signal is %.0f Hz: record at %.0f Hz "
-                        "(a model is trained at its recording's rate)", rec.rate, rate, rate);
+        st = rnnfx_fail(err, NN_ERR_VALUE, name,
+                        "recorded at %.0f Hz, but the signal is %.0f Hz: record at %.0f Hz "
+                        "(a model is trained at its recording's rate)",
+                        rec.rate, rate, rate);
         goto out;
     }
     if (!(rate >= RNNFX_CAPTURE_MIN_RATE && rate <= RNNFX_CAPTURE_MAX_RATE && rate == (double)(long)rate)) {
-        st = rnnfx_fail(err, NN_ERR_VALUE, name, "recorded at %g Hz: a capture is trained at %.0f..%.0f Hz "
-                        "(`rnnfx signal --rate`)", rate, RNNFX_CAPTURE_MIN_RATE, RNNFX_CAPTURE_MAX_RATE);
+        st = rnnfx_fail(err, NN_ERR_VALUE, name,
+                        "recorded at %g Hz: a capture is trained at %.0f..%.0f Hz "
+                        "(`rnnfx signal --rate`)",
+                        rate, RNNFX_CAPTURE_MIN_RATE, RNNFX_CAPTURE_MAX_RATE);
         goto out;
     }
     if (!minutes) minutes = rnnfx_capture_guess_minutes(x, rec.frames, rate, version);
     if (!minutes) minutes = RNNFX_CAPTURE_DEFAULT_MINUTES; /* the check says what is wrong */
     if (rnnfx_capture_layout_make(l, version, rate, minutes)) {
-        st = rnnfx_fail(err, NN_ERR_VALUE, tag_of, "capture signal of %d minutes at %.0f Hz: out of range", minutes,
-                        rate);
+        st = rnnfx_fail(err, NN_ERR_VALUE, tag_of, "capture signal of %d minutes at %.0f Hz: out of range",
+                        minutes, rate);
         goto out;
     }
     if (src->signal) {
         if ((st = rnnfx_audio_read(src->signal, &given, err))) goto out;
         if (given.channels != 1 || given.frames != l->frames || given.rate != l->rate) {
-            st = rnnfx_fail(err, NN_ERR_SHAPE, src->signal, "not the capture signal its tag names (%d channels, "
-                            "%zu frames, %.0f Hz)", given.channels, given.frames, given.rate);
+            st = rnnfx_fail(err, NN_ERR_SHAPE, src->signal,
+                            "not the capture signal its tag names (%d channels, "
+                            "%zu frames, %.0f Hz)",
+                            given.channels, given.frames, given.rate);
             goto out;
         }
         sig = given.data[0];

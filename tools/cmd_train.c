@@ -403,7 +403,8 @@ static int parse_args(int argc, char **argv, train_args *t, char ***keep, int *n
     }
 #undef U
     if (t->n_captures) { /* --input names the signal that was played */
-        if (t->n_captures != t->n_pairs) return cli_usage(&c, "--capture recordings cannot be mixed with pairs");
+        if (t->n_captures != t->n_pairs)
+            return cli_usage(&c, "--capture recordings cannot be mixed with pairs");
         for (int i = 0; i < t->n_pairs; i++) t->pairs[i].in = input;
         input = NULL;
         if (t->resume) return cli_usage(&c, "--resume: not with --capture (train again)");
