@@ -440,7 +440,8 @@ static int capture_step(const char *out_dir, nn_error *err)
         rnnfx_capture_layout_make(l, RNNFX_CAPTURE_VERSION, RATE, RNNFX_CAPTURE_MIN_MINUTES))
         goto done;
     size_t n = l->frames + DEMO_LATENCY + (size_t)RATE;
-    if (!(x = malloc(l->frames * sizeof *x)) || !(y = calloc(n, sizeof *y)) || rnnfx_capture_render(l, x)) goto done;
+    if (!(x = malloc(l->frames * sizeof *x)) || !(y = calloc(n, sizeof *y)) || rnnfx_capture_render(l, x))
+        goto done;
     rnnfx_toy_pedal(x, y + DEMO_LATENCY, l->frames, RATE);
     if (write_mono(p_sig, x, l->frames, err) || write_mono(p_rec, y, n, err)) goto done;
     printf("5. capturing a device: %s (%.0f s, the shortest capture signal), through the overdrive\n"
