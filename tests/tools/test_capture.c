@@ -267,6 +267,28 @@ static void case_clip(void)
     json_decref(j);
 }
 
+/* A recording 40 dB too low: a warning with the peak level (the pedal's output peaks near
+ * -9 dBFS here: -49 dBFS once 40 dB lower). */
+static void case_low(void)
+{
+    fault f = plain();
+    f.latency = 10;
+    json_t *a = checked(&f, "normal.wav");
+    f.gain = 0.01;
+    size_t n;
+    float *y = record(&f, &n);
+    char path[PATH_CAP];
+    write_rec("low.wav", y, n, path);
+    free(y);
+    cmd_result r;
+    json_t *j = check_json(path, NULL, NULL, &r);
+    CHECK(j && fabs(num(j, "peak_dbfs") - (num(a, "peak_dbfs") - 40)) < 0.01, "peak %g dBFS, expected %g",
+          j ? num(j, "peak_dbfs") : 0, num(a, "peak_dbfs") - 40);
+    CHECK(r.code == 0 && contains(r.err, "level low: peaks at -4"), "no low-level warning: %s", r.err);
+    cmd_free(&r);
+    json_decref(j), json_decref(a);
+}
+
 /* Polarity and DC: reported (a warning each, with its number), the latency still exact. */
 static void case_polarity_dc(void)
 {
@@ -431,6 +453,8 @@ int main(int argc, char **argv)
         case_clip();
     else if (!strcmp(c, "polarity_dc"))
         case_polarity_dc();
+    else if (!strcmp(c, "low"))
+        case_low();
     else if (!strcmp(c, "bad"))
         case_bad();
     else if (!strcmp(c, "train"))
