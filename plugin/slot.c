@@ -51,7 +51,6 @@ struct Slot {
 const char *slot_path(const Slot *s) { return s->path; }
 const char *slot_summary(const Slot *s) { return s->summary; }
 uint32_t slot_latency(const Slot *s) { return s->latency; }
-int slot_num_cond(const Slot *s) { return nn_model_num_cond(s->model); }
 
 void slot_free(Slot *s)
 {

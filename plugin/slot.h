@@ -36,7 +36,6 @@ void slot_free(Slot *s); /* NULL is fine */
 const char *slot_path(const Slot *s);    /* [RT] as given to slot_new */
 const char *slot_summary(const Slot *s); /* [RT] one line: name, network, rate */
 uint32_t slot_latency(const Slot *s);    /* [RT] host samples the resampling adds (0 if none) */
-int slot_num_cond(const Slot *s);        /* [RT] conditioning inputs of the model */
 
 /* [RT] Conditioning input k of every channel (takes effect from the next sample). */
 void slot_set_cond(Slot *s, int k, float value);
