@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FOUND_STRENGTH                                                                                       \
+#define FOUND_STRENGTH \
     20.0                    /* a cross-correlation peak this far above its RMS is the marker (noise:
                                about 5 over a million lags, 11 seen over sweeps; the marker: 50-300) */
 #define QUIET_BEFORE_S 0.4  /* the signal is silent for 1 s before the first marker */
@@ -19,8 +19,8 @@
 #define CLIP_LEVEL 0.999f
 #define PI 3.14159265358979323846
 #define CORRECT_DRIFT_SAMPLES 0.02 /* a drift under this between the markers is left alone */
-#define REFINE_HALF 1024 /* samples either side of a marker found, for its position between samples */
-#define NOISE_SKIP_S 0.2 /* of each silence, the start is the tail of what came before */
+#define REFINE_HALF 1024           /* samples either side of a marker found, for its position between samples */
+#define NOISE_SKIP_S 0.2           /* of each silence, the start is the tail of what came before */
 
 static double db(double x) { return 20.0 * log10(x); }
 
@@ -53,8 +53,7 @@ static size_t pow2_at_least(size_t n)
 /* Where tmpl[m] starts in x, looked for at positions from..to (clamped to where it fits whole).
  * Whitened (phase transform) cross-correlation: every frequency counts alike, so the peak is
  * sharp whatever the device does to the spectrum. Returns -1 if out of memory. */
-static int find_template(const float *x, size_t n, long from, long to, const float *tmpl, size_t m,
-                         match *out)
+static int find_template(const float *x, size_t n, long from, long to, const float *tmpl, size_t m, match *out)
 {
     memset(out, 0, sizeof *out);
     if (from < 0) from = 0;
@@ -62,8 +61,7 @@ static int find_template(const float *x, size_t n, long from, long to, const flo
     if (to < from) return 0;
     size_t len = (size_t)(to - from) + m, N = pow2_at_least(len + m), bins = N / 2 + 1;
     float *a = fftwf_malloc(sizeof(float) * N), *b = fftwf_malloc(sizeof(float) * N);
-    fftwf_complex *A = fftwf_malloc(sizeof(fftwf_complex) * bins),
-                  *B = fftwf_malloc(sizeof(fftwf_complex) * bins);
+    fftwf_complex *A = fftwf_malloc(sizeof(fftwf_complex) * bins), *B = fftwf_malloc(sizeof(fftwf_complex) * bins);
     int rc = -1;
     if (!a || !b || !A || !B) goto done;
     fftwf_plan pa = fftwf_plan_dft_r2c_1d((int)N, a, A, FFTW_ESTIMATE);
@@ -174,8 +172,7 @@ static float *marker_samples(const rnnfx_capture_layout *l, size_t *m)
 }
 
 /* The second marker, `dist` samples after the first (at pos1), within the largest drift tried. */
-static int find_second(const float *x, size_t n, double pos1, size_t dist, const float *t, size_t m,
-                       match *out)
+static int find_second(const float *x, size_t n, double pos1, size_t dist, const float *t, size_t m, match *out)
 {
     long expect = lround(pos1) + (long)dist, slack = (long)(0.003 * (double)dist) + 4800;
     return find_template(x, n, expect - slack, expect + slack, t, m, out);
@@ -188,15 +185,13 @@ int rnnfx_capture_guess_minutes(const float *rec, size_t n, double rate, int ver
     float *t = NULL;
     int found = 0;
     match m1, m2;
-    if (!l || rnnfx_capture_layout_make(l, version, rate, RNNFX_CAPTURE_MIN_MINUTES) ||
-        !(t = marker_samples(l, &m)))
+    if (!l || rnnfx_capture_layout_make(l, version, rate, RNNFX_CAPTURE_MIN_MINUTES) || !(t = marker_samples(l, &m)))
         goto done;
     size_t s1 = l->segs[l->marker[0]].start; /* the same for every length */
     if (find_first(rec, n, rate, t, m, &m1)) goto done;
     long start = m1.found ? m1.at - (long)s1 : 0;
     double nearest = INFINITY;
-    for (int minutes = RNNFX_CAPTURE_MAX_MINUTES; minutes >= RNNFX_CAPTURE_MIN_MINUTES && found <= 0;
-         minutes--) {
+    for (int minutes = RNNFX_CAPTURE_MAX_MINUTES; minutes >= RNNFX_CAPTURE_MIN_MINUTES && found <= 0; minutes--) {
         if (rnnfx_capture_layout_make(l, version, rate, minutes)) break;
         size_t s2 = l->segs[l->marker[1]].start;
         /* no marker pair found: the length nearest the recording's (the check then says what is wrong) */
@@ -240,16 +235,14 @@ static double wrong_speed(const float *rec, size_t n, double rate, const float *
 /* The second marker not found where it should be: is it there for a clock ratio beyond the drift
  * the search allows? Tries ratios of 0.1 % to 2 % either way with the template stretched
  * alike. Returns the ratio, or 0. */
-static double far_clock(const float *x, size_t n, const match *m1, size_t dist, double rate, const float *t,
-                        size_t m)
+static double far_clock(const float *x, size_t n, const match *m1, size_t dist, double rate, const float *t, size_t m)
 {
     for (double ppm = 1000; ppm <= 20000; ppm *= 1.05) /* steps under the marker's tolerance */
         for (int sign = -1; sign <= 1; sign += 2) {
             double q = 1 + sign * ppm * 1e-6;
             size_t mq = rnnfx_resample_length(m, rate, rate * q);
             float *tq = malloc(mq * sizeof *tq);
-            long expect = m1->at + lround((double)dist * q),
-                 slack = (long)(0.03 * ppm * 1e-6 * (double)dist) + 2400;
+            long expect = m1->at + lround((double)dist * q), slack = (long)(0.03 * ppm * 1e-6 * (double)dist) + 2400;
             match mm;
             int ok = tq && rnnfx_resample(t, m, rate, tq, mq, rate * q, "marker", NULL) == NN_OK &&
                      !find_template(x, n, expect - slack, expect + slack, tq, mq, &mm) && mm.found;
@@ -406,22 +399,19 @@ nn_status rnnfx_capture_check(const rnnfx_capture_layout *l, const float *sig, c
     if (!m1.found) {
         double played = 0, q = wrong_speed(rec, n, rate, t, m, &played);
         if (q > 0)
-            st = rnnfx_fail(
-                err, NN_ERR_VALUE, name,
-                "the capture signal plays %.2f %% %s than it should: the %.0f Hz signal was played at "
-                "%.0f Hz - play it at %.0f Hz, without resampling",
-                100.0 * fabs(q - 1), q > 1 ? "slower" : "faster", rate, played, rate);
+            st = rnnfx_fail(err, NN_ERR_VALUE, name,
+                            "the capture signal plays %.2f %% %s than it should: the %.0f Hz signal was played at "
+                            "%.0f Hz - play it at %.0f Hz, without resampling",
+                            100.0 * fabs(q - 1), q > 1 ? "slower" : "faster", rate, played, rate);
         else if (n < (size_t)(FIRST_SEARCH_S * rate) && n < l->frames / 2)
-            st = rnnfx_fail(
-                err, NN_ERR_VALUE, name,
-                "the capture signal was not found in %.1f s of recording (the signal lasts %.1f s): "
-                "too short, or not the reamped file",
-                (double)n / rate, (double)l->frames / rate);
+            st = rnnfx_fail(err, NN_ERR_VALUE, name,
+                            "the capture signal was not found in %.1f s of recording (the signal lasts %.1f s): "
+                            "too short, or not the reamped file",
+                            (double)n / rate, (double)l->frames / rate);
         else
-            st = rnnfx_fail(
-                err, NN_ERR_VALUE, name,
-                "the capture signal was not found: is it the reamped file (the device's output while "
-                "it played `rnnfx signal`'s file), played and recorded on one clock?");
+            st = rnnfx_fail(err, NN_ERR_VALUE, name,
+                            "the capture signal was not found: is it the reamped file (the device's output while "
+                            "it played `rnnfx signal`'s file), played and recorded on one clock?");
         goto out;
     }
     r->latency = m1.at - (long)k1->start;
@@ -429,10 +419,9 @@ nn_status rnnfx_capture_check(const rnnfx_capture_layout *l, const float *sig, c
     r->inverted = m1.negative;
     long end_needed = m1.at + (long)(k2->start + k2->frames - k1->start);
     if ((long)n < end_needed) {
-        st = rnnfx_fail(
-            err, NN_ERR_SHAPE, name,
-            "cut: the recording ends %.2f s into the signal, which lasts %.2f s - record it to the end",
-            (double)((long)n - r->latency) / rate, (double)l->frames / rate);
+        st = rnnfx_fail(err, NN_ERR_SHAPE, name,
+                        "cut: the recording ends %.2f s into the signal, which lasts %.2f s - record it to the end",
+                        (double)((long)n - r->latency) / rate, (double)l->frames / rate);
         goto out;
     }
     if (find_second(rec, n, m1.pos, dist, t, m, &m2)) {
@@ -445,20 +434,18 @@ nn_status rnnfx_capture_check(const rnnfx_capture_layout *l, const float *sig, c
     }
     double played = 0, q = m2.found ? 0 : wrong_speed(rec, n, rate, t, m, &played);
     if (q > 0) {
-        st =
-            rnnfx_fail(err, NN_ERR_VALUE, name,
-                       "the capture signal plays %.2f %% %s than it should: the %.0f Hz signal was played at "
-                       "%.0f Hz - play it at %.0f Hz, without resampling",
-                       100.0 * fabs(q - 1), q > 1 ? "slower" : "faster", rate, played, rate);
+        st = rnnfx_fail(err, NN_ERR_VALUE, name,
+                        "the capture signal plays %.2f %% %s than it should: the %.0f Hz signal was played at "
+                        "%.0f Hz - play it at %.0f Hz, without resampling",
+                        100.0 * fabs(q - 1), q > 1 ? "slower" : "faster", rate, played, rate);
         goto out;
     }
     q = m2.found ? 0 : far_clock(rec, n, &m1, dist, rate, t, m);
     if (q > 0) {
-        st = rnnfx_fail(
-            err, NN_ERR_VALUE, name,
-            "the recorder's clock runs about %+.0f ppm from the player's: more than a drift (at most "
-            "%.0f ppm are corrected) - play and record at %.0f Hz, on one interface",
-            (q - 1) * 1e6, RNNFX_CAPTURE_MAX_DRIFT_PPM, rate);
+        st = rnnfx_fail(err, NN_ERR_VALUE, name,
+                        "the recorder's clock runs about %+.0f ppm from the player's: more than a drift (at most "
+                        "%.0f ppm are corrected) - play and record at %.0f Hz, on one interface",
+                        (q - 1) * 1e6, RNNFX_CAPTURE_MAX_DRIFT_PPM, rate);
         goto out;
     }
     if (!m2.found) {
@@ -475,12 +462,11 @@ nn_status rnnfx_capture_check(const rnnfx_capture_layout *l, const float *sig, c
         /* a stretched marker lines up best at its middle */
         r->latency = lround(m1.pos + 0.5 * (double)m - ((double)k1->start + 0.5 * (double)m) * ratio);
     if (fabs(r->drift_ppm) > RNNFX_CAPTURE_MAX_DRIFT_PPM) {
-        st = rnnfx_fail(
-            err, NN_ERR_VALUE, name,
-            "the recorder's clock runs %+.0f ppm from the player's (%+.1f samples over %.1f s): more "
-            "than a drift (at most %.0f ppm are corrected) - play and record at %.0f Hz, on one "
-            "interface",
-            r->drift_ppm, r->drift_samples, (double)dist / rate, RNNFX_CAPTURE_MAX_DRIFT_PPM, rate);
+        st = rnnfx_fail(err, NN_ERR_VALUE, name,
+                        "the recorder's clock runs %+.0f ppm from the player's (%+.1f samples over %.1f s): more "
+                        "than a drift (at most %.0f ppm are corrected) - play and record at %.0f Hz, on one "
+                        "interface",
+                        r->drift_ppm, r->drift_samples, (double)dist / rate, RNNFX_CAPTURE_MAX_DRIFT_PPM, rate);
         goto out;
     }
     long lat = m1.at - (long)k1->start;
@@ -520,11 +506,10 @@ nn_status rnnfx_capture_check(const rnnfx_capture_layout *l, const float *sig, c
     long from = r->latency > 0 ? r->latency : 0, to = r->latency + (long)l->frames;
     find_clipping(l, rec, from, to < (long)n ? to : (long)n, r->latency, r);
     if (r->clip_ms > RNNFX_CAPTURE_MAX_CLIP_MS) {
-        st = rnnfx_fail(
-            err, NN_ERR_VALUE, name,
-            "clipped for %.1f ms in all (%zu runs; the longest %.1f ms at %.2f s, in \"%s\"): lower the "
-            "recording level and record again",
-            r->clip_ms, r->clip_runs, r->clip_longest_ms, r->clip_at_s, r->clip_where);
+        st = rnnfx_fail(err, NN_ERR_VALUE, name,
+                        "clipped for %.1f ms in all (%zu runs; the longest %.1f ms at %.2f s, in \"%s\"): lower the "
+                        "recording level and record again",
+                        r->clip_ms, r->clip_runs, r->clip_longest_ms, r->clip_at_s, r->clip_where);
         goto out;
     }
     double dc = 0;
@@ -534,8 +519,7 @@ nn_status rnnfx_capture_check(const rnnfx_capture_layout *l, const float *sig, c
         for (size_t i = v0; i < v1; i++) y[i] -= (float)r->dc;
     measure(l, sig, y, v0, v1, r);
     if (!(r->play_rms_db > -80)) {
-        st = rnnfx_fail(err, NN_ERR_VALUE, name, "silent where the signal plays (RMS %.1f dBFS)",
-                        r->play_rms_db);
+        st = rnnfx_fail(err, NN_ERR_VALUE, name, "silent where the signal plays (RMS %.1f dBFS)", r->play_rms_db);
         goto out;
     }
 
@@ -571,8 +555,8 @@ nn_status rnnfx_capture_check(const rnnfx_capture_layout *l, const float *sig, c
              "is not repeatable (noise, modulation, a changed setting); no model can do better",
              name, r->repeat_esr);
     if (lat < 0)
-        warn(r, "%s: the recording starts %.2f s after the signal (its first %.2f s of silence are missing)",
-             name, (double)-lat / rate, (double)-lat / rate);
+        warn(r, "%s: the recording starts %.2f s after the signal (its first %.2f s of silence are missing)", name,
+             (double)-lat / rate, (double)-lat / rate);
     *aligned = y;
     y = NULL;
 out:
@@ -588,19 +572,18 @@ void rnnfx_capture_report_print(const rnnfx_capture_report *r, FILE *f)
     fprintf(f, "%s: %s, found (marker %.0f x the noise)\n", r->name, r->signal, r->marker_strength);
     fprintf(f, "  latency       %ld samples (%.2f ms)%s\n", r->latency, 1000.0 * (double)r->latency / r->rate,
             r->inverted ? ", polarity inverted" : "");
-    fprintf(f, "  clock         %+.2f ppm (%+.3f samples between the markers)%s\n", r->drift_ppm,
-            r->drift_samples, r->drift_corrected ? ": corrected" : "");
-    fprintf(f, "  level         playing RMS %.1f dBFS, peak %.1f dBFS; gain %+.2f dB over the signal\n",
-            r->play_rms_db, r->peak_db, r->gain_db);
+    fprintf(f, "  clock         %+.2f ppm (%+.3f samples between the markers)%s\n", r->drift_ppm, r->drift_samples,
+            r->drift_corrected ? ": corrected" : "");
+    fprintf(f, "  level         playing RMS %.1f dBFS, peak %.1f dBFS; gain %+.2f dB over the signal\n", r->play_rms_db,
+            r->peak_db, r->gain_db);
     fprintf(f, "  noise floor   %.1f dBFS (SNR %.1f dB)\n", r->noise_db, r->snr_db);
     fprintf(f, "  DC offset     %+.5f\n", r->dc);
     if (r->clip_runs)
-        fprintf(f, "  clipping      %.2f ms in %zu runs, the longest %.2f ms at %.2f s\n", r->clip_ms,
-                r->clip_runs, r->clip_longest_ms, r->clip_at_s);
+        fprintf(f, "  clipping      %.2f ms in %zu runs, the longest %.2f ms at %.2f s\n", r->clip_ms, r->clip_runs,
+                r->clip_longest_ms, r->clip_at_s);
     else
         fprintf(f, "  clipping      none\n");
-    fprintf(f,
-            "  repeatability ESR %.3g between the two copies of the repeated phrase (%.1f dB): the floor\n",
+    fprintf(f, "  repeatability ESR %.3g between the two copies of the repeated phrase (%.1f dB): the floor\n",
             r->repeat_esr, 10 * log10(r->repeat_esr));
 }
 
@@ -611,16 +594,16 @@ char *rnnfx_capture_report_json(const rnnfx_capture_report *r)
     const char *base = strrchr(r->name, '/');
     json_t *w = json_array();
     for (int i = 0; i < r->n_warnings; i++) json_array_append_new(w, json_string(r->warnings[i]));
-    json_t *j = json_pack(
-        "{s:s, s:s, s:f, s:I, s:b, s:o, s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, "
-        "s:o, s:o}",
-        "file", base ? base + 1 : r->name, "signal", r->signal, "rate", r->rate, "latency_samples",
-        (json_int_t)r->latency, "polarity_inverted", r->inverted, "clock_drift_ppm", num(r->drift_ppm),
-        "clock_drift_samples", num(r->drift_samples), "drift_corrected", r->drift_corrected, "gain_db",
-        num(r->gain_db), "playing_rms_dbfs", num(r->play_rms_db), "peak_dbfs", num(r->peak_db),
-        "noise_floor_dbfs", num(r->noise_db), "snr_db", num(r->snr_db), "dc_offset", num(r->dc), "clipped_ms",
-        num(r->clip_ms), "clip_longest_ms", num(r->clip_longest_ms), "clip_runs", (json_int_t)r->clip_runs,
-        "repeat_esr", num(r->repeat_esr), "warnings", w);
+    json_t *j = json_pack("{s:s, s:s, s:f, s:I, s:b, s:o, s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, "
+                          "s:o, s:o}",
+                          "file", base ? base + 1 : r->name, "signal", r->signal, "rate", r->rate, "latency_samples",
+                          (json_int_t)r->latency, "polarity_inverted", r->inverted, "clock_drift_ppm",
+                          num(r->drift_ppm), "clock_drift_samples", num(r->drift_samples), "drift_corrected",
+                          r->drift_corrected, "gain_db", num(r->gain_db), "playing_rms_dbfs", num(r->play_rms_db),
+                          "peak_dbfs", num(r->peak_db), "noise_floor_dbfs", num(r->noise_db), "snr_db", num(r->snr_db),
+                          "dc_offset", num(r->dc), "clipped_ms", num(r->clip_ms), "clip_longest_ms",
+                          num(r->clip_longest_ms), "clip_runs", (json_int_t)r->clip_runs, "repeat_esr",
+                          num(r->repeat_esr), "warnings", w);
     if (!j) return NULL;
     if (r->clip_runs) json_object_set_new(j, "clip_at_s", json_real(r->clip_at_s));
     char *s = json_dumps(j, JSON_COMPACT);

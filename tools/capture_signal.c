@@ -27,10 +27,7 @@ static const int test_combos[][2] = {{3, 5}, {-10, -8}, {0, -16}};
 
 const char *rnnfx_seg_use_name(rnnfx_seg_use u)
 {
-    return u == RNNFX_USE_TRAIN  ? "train"
-           : u == RNNFX_USE_VAL  ? "validation"
-           : u == RNNFX_USE_TEST ? "test"
-                                 : "-";
+    return u == RNNFX_USE_TRAIN ? "train" : u == RNNFX_USE_VAL ? "validation" : u == RNNFX_USE_TEST ? "test" : "-";
 }
 
 /* ---- layout --------------------------------------------------------------------------------- */
@@ -52,8 +49,8 @@ static rnnfx_capture_seg *add(rnnfx_capture_layout *l, rnnfx_seg_kind kind, rnnf
     return s;
 }
 
-static rnnfx_capture_seg *add_s(rnnfx_capture_layout *l, rnnfx_seg_kind kind, rnnfx_seg_use use,
-                                double seconds, double level_db)
+static rnnfx_capture_seg *add_s(rnnfx_capture_layout *l, rnnfx_seg_kind kind, rnnfx_seg_use use, double seconds,
+                                double level_db)
 {
     return add(l, kind, use, (size_t)llround(seconds * l->rate), level_db);
 }
@@ -72,13 +69,12 @@ static rnnfx_capture_seg *phrase(rnnfx_capture_layout *l, rnnfx_seg_kind kind, r
                                  int semitones, double gain_db)
 {
     rnnfx_phrase p = which ? RNNFX_PHRASE_TEST : RNNFX_PHRASE_MAIN;
-    rnnfx_capture_seg *s =
-        add(l, kind, use, rnnfx_phrase_frames(p, phrase_rate(l->rate, semitones)), gain_db);
+    rnnfx_capture_seg *s = add(l, kind, use, rnnfx_phrase_frames(p, phrase_rate(l->rate, semitones)), gain_db);
     if (!s) return NULL;
     s->semitones = semitones;
     s->phrase = which;
-    snprintf(s->name, sizeof s->name, "%s %c %+d st, %+.0f dB", semitones <= -10 ? "bass" : "guitar",
-             which ? 'B' : 'A', semitones, gain_db);
+    snprintf(s->name, sizeof s->name, "%s %c %+d st, %+.0f dB", semitones <= -10 ? "bass" : "guitar", which ? 'B' : 'A',
+             semitones, gain_db);
     return s;
 }
 
@@ -103,18 +99,17 @@ static int playing(rnnfx_capture_layout *l, double seconds, int *next)
 int rnnfx_capture_layout_make(rnnfx_capture_layout *l, int version, double rate, int minutes)
 {
     memset(l, 0, sizeof *l);
-    if (version != RNNFX_CAPTURE_VERSION ||
-        !(rate >= RNNFX_CAPTURE_MIN_RATE && rate <= RNNFX_CAPTURE_MAX_RATE) || rate != floor(rate) ||
-        minutes < RNNFX_CAPTURE_MIN_MINUTES || minutes > RNNFX_CAPTURE_MAX_MINUTES)
+    if (version != RNNFX_CAPTURE_VERSION || !(rate >= RNNFX_CAPTURE_MIN_RATE && rate <= RNNFX_CAPTURE_MAX_RATE) ||
+        rate != floor(rate) || minutes < RNNFX_CAPTURE_MIN_MINUTES || minutes > RNNFX_CAPTURE_MAX_MINUTES)
         return -1;
     l->version = version;
     l->rate = rate;
     l->minutes = minutes;
     rnnfx_capture_seg *s;
     int k = 0;
-#define TRY(x)                                                                                               \
-    do {                                                                                                     \
-        if (!(x)) return -1;                                                                                 \
+#define TRY(x)               \
+    do {                     \
+        if (!(x)) return -1; \
     } while (0)
     TRY(!silence(l, 1.0));
     TRY(s = add_s(l, RNNFX_SEG_MARKER, RNNFX_USE_NONE, 0.5, -15));
@@ -141,8 +136,8 @@ int rnnfx_capture_layout_make(rnnfx_capture_layout *l, int version, double rate,
     rnnfx_capture_layout tail = *l;
     for (int i = 0; i < 2; i++) TRY(phrase(&tail, RNNFX_SEG_PLAY, RNNFX_USE_VAL, 1, val_combos[i][0], 0));
     for (int i = 0; i < 3; i++) TRY(phrase(&tail, RNNFX_SEG_PLAY, RNNFX_USE_TEST, 1, test_combos[i][0], 0));
-    double fixed = (double)tail.frames / rate + 5 * 0.3 + 1.0 + (double)l->segs[l->repeat[0]].frames / rate +
-                   0.5 + 0.5 + 1.0;
+    double fixed = (double)tail.frames / rate + 5 * 0.3 + 1.0 + (double)l->segs[l->repeat[0]].frames / rate + 0.5 +
+                   0.5 + 1.0;
     double play = minutes * 60.0 - fixed;
     if (play < 5) play = 5;
     TRY(!playing(l, 0.4 * play, &k));
@@ -208,8 +203,8 @@ static void sweep(float *o, size_t n, double rate, double peak_db)
 static int render_phrase(const rnnfx_capture_layout *l, const rnnfx_capture_seg *s, float *o)
 {
     /* rendered as if at another rate, played at ours: the pitch moves by the ratio */
-    if (rnnfx_phrase_render(s->phrase ? RNNFX_PHRASE_TEST : RNNFX_PHRASE_MAIN,
-                            phrase_rate(l->rate, s->semitones), o, s->frames))
+    if (rnnfx_phrase_render(s->phrase ? RNNFX_PHRASE_TEST : RNNFX_PHRASE_MAIN, phrase_rate(l->rate, s->semitones), o,
+                            s->frames))
         return -1;
     float g = (float)pow(10.0, s->level_db / 20.0);
     for (size_t i = 0; i < s->frames; i++) o[i] *= g;
@@ -247,8 +242,7 @@ int rnnfx_capture_parse_tag(const char *s, int *version, double *rate, int *minu
 {
     int v, m, used = 0;
     double r;
-    if (!s || sscanf(s, "rnnfx capture signal v%d; %lf Hz; %d min%n", &v, &r, &m, &used) != 3 || !used)
-        return -1;
+    if (!s || sscanf(s, "rnnfx capture signal v%d; %lf Hz; %d min%n", &v, &r, &m, &used) != 3 || !used) return -1;
     *version = v, *rate = r, *minutes = m;
     return 0;
 }
@@ -260,8 +254,7 @@ void rnnfx_capture_print_layout(const rnnfx_capture_layout *l, FILE *f)
         const rnnfx_capture_seg *s = &l->segs[i];
         if (s->kind == RNNFX_SEG_SILENCE && i > 0) continue; /* folded into the line before */
         size_t end = s->start + s->frames;
-        while (i + 1 < l->n_segs && l->segs[i + 1].kind == RNNFX_SEG_SILENCE && i > 0)
-            end += l->segs[++i].frames;
+        while (i + 1 < l->n_segs && l->segs[i + 1].kind == RNNFX_SEG_SILENCE && i > 0) end += l->segs[++i].frames;
         const char *what = s->kind == RNNFX_SEG_SILENCE ? "silence (the noise floor)" : s->name;
         fprintf(f, "  %9.2f %9.2f  %-10s  %s%s\n", (double)s->start / l->rate, (double)end / l->rate,
                 rnnfx_seg_use_name(s->use), what,

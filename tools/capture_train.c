@@ -42,8 +42,7 @@ static nn_status add_segments(nn_tdata *d, const rnnfx_capture_layout *l, const 
             size_t a = l->segs[i].start, b = l->segs[j - 1].start + l->segs[j - 1].frames;
             char in_name[300], out_name[300];
             snprintf(in_name, sizeof in_name, "signal %.1f-%.1f s", (double)a / l->rate, (double)b / l->rate);
-            snprintf(out_name, sizeof out_name, "%s %.1f-%.1f s", base, (double)a / l->rate,
-                     (double)b / l->rate);
+            snprintf(out_name, sizeof out_name, "%s %.1f-%.1f s", base, (double)a / l->rate, (double)b / l->rate);
             const float *xs = sig + a, *ys = y + a;
             nn_taudio x = {in_name, &xs, b - a, 1, l->rate}, t = {out_name, &ys, b - a, 1, l->rate};
             nn_status st = nn_tdata_add(d, &x, &t, -1, src->cond, src->n_cond, role_of(u), err);
@@ -54,8 +53,7 @@ static nn_status add_segments(nn_tdata *d, const rnnfx_capture_layout *l, const 
     return NN_OK;
 }
 
-nn_status rnnfx_capture_add(nn_tdata *d, const rnnfx_capture_source *src, rnnfx_capture_report *rep,
-                            nn_error *err)
+nn_status rnnfx_capture_add(nn_tdata *d, const rnnfx_capture_source *src, rnnfx_capture_report *rep, nn_error *err)
 {
     const char *name = src->recording;
     rnnfx_audio rec = {0}, given = {0};
@@ -94,8 +92,8 @@ nn_status rnnfx_capture_add(nn_tdata *d, const rnnfx_capture_source *src, rnnfx_
         version = RNNFX_CAPTURE_VERSION, rate = rec.rate, minutes = 0;
     }
     if (version != RNNFX_CAPTURE_VERSION) {
-        st = rnnfx_fail(err, NN_ERR_FORMAT, tag_of, "capture signal version %d; this rnnfx reads version %d",
-                        version, RNNFX_CAPTURE_VERSION);
+        st = rnnfx_fail(err, NN_ERR_FORMAT, tag_of, "capture signal version %d; this rnnfx reads version %d", version,
+                        RNNFX_CAPTURE_VERSION);
         goto out;
     }
     if (rate != rec.rate) {
@@ -115,8 +113,8 @@ nn_status rnnfx_capture_add(nn_tdata *d, const rnnfx_capture_source *src, rnnfx_
     if (!minutes) minutes = rnnfx_capture_guess_minutes(x, rec.frames, rate, version);
     if (!minutes) minutes = RNNFX_CAPTURE_DEFAULT_MINUTES; /* the check says what is wrong */
     if (rnnfx_capture_layout_make(l, version, rate, minutes)) {
-        st = rnnfx_fail(err, NN_ERR_VALUE, tag_of, "capture signal of %d minutes at %.0f Hz: out of range",
-                        minutes, rate);
+        st = rnnfx_fail(err, NN_ERR_VALUE, tag_of, "capture signal of %d minutes at %.0f Hz: out of range", minutes,
+                        rate);
         goto out;
     }
     if (src->signal) {

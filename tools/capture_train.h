@@ -26,7 +26,6 @@ typedef struct rnnfx_capture_source {
 
 /* Checks the recording (an error, one line, for a bad one; warnings in `rep`) and, when `d` is
  * not NULL, adds its segments to `d`. */
-nn_status rnnfx_capture_add(nn_tdata *d, const rnnfx_capture_source *src, rnnfx_capture_report *rep,
-                            nn_error *err);
+nn_status rnnfx_capture_add(nn_tdata *d, const rnnfx_capture_source *src, rnnfx_capture_report *rep, nn_error *err);
 
 #endif

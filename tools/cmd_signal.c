@@ -59,8 +59,8 @@ int rnnfx_cmd_signal(int argc, char **argv)
             int r;
             if (!(v = cli_value(&c))) return RNNFX_EXIT_USAGE;
             if (!cli_parse_int(v, (int)RNNFX_CAPTURE_MIN_RATE, (int)RNNFX_CAPTURE_MAX_RATE, &r))
-                return cli_usage(&c, "--rate: a sample rate in %.0f..%.0f Hz, not \"%s\"",
-                                 RNNFX_CAPTURE_MIN_RATE, RNNFX_CAPTURE_MAX_RATE, v);
+                return cli_usage(&c, "--rate: a sample rate in %.0f..%.0f Hz, not \"%s\"", RNNFX_CAPTURE_MIN_RATE,
+                                 RNNFX_CAPTURE_MAX_RATE, v);
             rate = r;
         } else if (cli_is(&c, "minutes")) {
             if (!(v = cli_value(&c))) return RNNFX_EXIT_USAGE;

@@ -72,9 +72,9 @@ static double at(const float *x, size_t n, double p)
         long j = i - 1 + k;
         v[k] = j >= 0 && j < (long)n ? x[j] : 0;
     }
-    return v[1] + 0.5 * f *
-                      (v[2] - v[0] +
-                       f * (2 * v[0] - 5 * v[1] + 4 * v[2] - v[3] + f * (3 * (v[1] - v[2]) + v[3] - v[0])));
+    return v[1] +
+           0.5 * f *
+               (v[2] - v[0] + f * (2 * v[0] - 5 * v[1] + 4 * v[2] - v[3] + f * (3 * (v[1] - v[2]) + v[3] - v[0])));
 }
 
 /* The recording of the signal through the device with fault f: *n samples, caller frees. */
@@ -108,8 +108,7 @@ static json_t *check_json(const char *rec, const char *opt1, const char *opt2, c
     cmd_result r = run_rnnfx("train", "--capture", rec, "--check", "--json", opt1, opt2, (const char *)NULL);
     json_t *j = r.code == 0 ? json_loads(r.out, 0, NULL) : NULL;
     printf("check %s: exit %d\n%s%s", rec, r.code, r.out, r.err);
-    if (res)
-        *res = r;
+    if (res) *res = r;
     else
         cmd_free(&r);
     return j;
@@ -151,8 +150,7 @@ static void case_signal(void)
     memset(&info, 0, sizeof info);
     SNDFILE *sf = sf_open(sig_path, SFM_READ, &info);
     const char *c = sf ? sf_get_string(sf, SF_STR_COMMENT) : NULL;
-    CHECK(c && !strcmp(c, "rnnfx capture signal v1; 48000 Hz; 1 min"), "the WAV comment is \"%s\"",
-          c ? c : "(none)");
+    CHECK(c && !strcmp(c, "rnnfx capture signal v1; 48000 Hz; 1 min"), "the WAV comment is \"%s\"", c ? c : "(none)");
     if (sf) sf_close(sf);
     /* peaks under full scale, never silent for long, 1..2 minutes */
     double peak = 0;
@@ -160,8 +158,8 @@ static void case_signal(void)
     CHECK(peak < 0.75 && peak > 0.3, "signal peak %g", peak);
     CHECK(sig_n > 60 * RATE && sig_n < 120 * RATE, "signal of %zu samples", sig_n);
     r = run_rnnfx("signal", "--layout", (const char *)NULL);
-    CHECK(r.code == 0 && contains(r.out, "3 min") && contains(r.out, "repeated phrase, copy 2"),
-          "--layout:\n%s", r.out);
+    CHECK(r.code == 0 && contains(r.out, "3 min") && contains(r.out, "repeated phrase, copy 2"), "--layout:\n%s",
+          r.out);
     cmd_free(&r);
 }
 
@@ -175,16 +173,14 @@ static void case_latency_gain(void)
         f.bypass = i == 1;
         f.gain = i == 2 ? 0.5 : 1;
         json_t *j = checked(&f, "lat.wav");
-        CHECK(json_integer_value(json_object_get(j, "latency_samples")) == lats[i],
-              "latency %lld, injected %ld", json_integer_value(json_object_get(j, "latency_samples")),
-              lats[i]);
+        CHECK(json_integer_value(json_object_get(j, "latency_samples")) == lats[i], "latency %lld, injected %ld",
+              json_integer_value(json_object_get(j, "latency_samples")), lats[i]);
         CHECK(!json_is_true(json_object_get(j, "polarity_inverted")), "polarity inverted reported");
-        CHECK(fabs(num(j, "clock_drift_ppm")) < 0.5, "drift %g ppm reported for none",
-              num(j, "clock_drift_ppm"));
+        CHECK(fabs(num(j, "clock_drift_ppm")) < 0.5, "drift %g ppm reported for none", num(j, "clock_drift_ppm"));
         CHECK(json_array_size(json_object_get(j, "warnings")) == 0, "warnings on a clean recording");
         if (f.bypass)
-            CHECK(fabs(num(j, "gain_db")) < 0.01 && num(j, "repeat_esr") < 1e-9,
-                  "wire: gain %g dB, repeat ESR %g", num(j, "gain_db"), num(j, "repeat_esr"));
+            CHECK(fabs(num(j, "gain_db")) < 0.01 && num(j, "repeat_esr") < 1e-9, "wire: gain %g dB, repeat ESR %g",
+                  num(j, "gain_db"), num(j, "repeat_esr"));
         json_decref(j);
     }
     /* the gain: the same pedal recorded 6.02 dB lower */
@@ -205,11 +201,9 @@ static void case_noise(void)
     f.latency = 500;
     f.noise_rms = 1e-3;
     json_t *j = checked(&f, "noise.wav");
-    CHECK(fabs(num(j, "noise_floor_dbfs") + 60) < 1, "noise floor %g dBFS, injected -60",
-          num(j, "noise_floor_dbfs"));
+    CHECK(fabs(num(j, "noise_floor_dbfs") + 60) < 1, "noise floor %g dBFS, injected -60", num(j, "noise_floor_dbfs"));
     CHECK(fabs(num(j, "snr_db") - (num(j, "playing_rms_dbfs") + 60)) < 1, "SNR %g dB", num(j, "snr_db"));
-    CHECK(num(j, "repeat_esr") > 1e-6 && num(j, "repeat_esr") < 1e-2, "repeat ESR %g with noise",
-          num(j, "repeat_esr"));
+    CHECK(num(j, "repeat_esr") > 1e-6 && num(j, "repeat_esr") < 1e-2, "repeat ESR %g with noise", num(j, "repeat_esr"));
     json_decref(j);
     /* noisy (SNR under 40 dB): a warning with the number */
     f.noise_rms = 0.01;
@@ -220,8 +214,7 @@ static void case_noise(void)
     write_rec("noisy.wav", y, n, path);
     free(y);
     j = check_json(path, NULL, NULL, &r);
-    CHECK(r.code == 0 && contains(r.err, "warning:") && contains(r.err, "noise floor -40"), "noisy: %s",
-          r.err);
+    CHECK(r.code == 0 && contains(r.err, "warning:") && contains(r.err, "noise floor -40"), "noisy: %s", r.err);
     cmd_free(&r);
     json_decref(j);
 }
@@ -258,10 +251,8 @@ static void case_clip(void)
     free(y);
     cmd_result r;
     json_t *j = check_json(path, NULL, NULL, &r);
-    CHECK(j && fabs(num(j, "clipped_ms") - 1.0) < 0.05, "clipped %g ms, injected 1",
-          j ? num(j, "clipped_ms") : -1);
-    CHECK(j && fabs(num(j, "clip_at_s") - 40.0) < 0.001, "clipping at %g s, injected 40",
-          j ? num(j, "clip_at_s") : -1);
+    CHECK(j && fabs(num(j, "clipped_ms") - 1.0) < 0.05, "clipped %g ms, injected 1", j ? num(j, "clipped_ms") : -1);
+    CHECK(j && fabs(num(j, "clip_at_s") - 40.0) < 0.001, "clipping at %g s, injected 40", j ? num(j, "clip_at_s") : -1);
     CHECK(contains(r.err, "warning:") && contains(r.err, "clipped"), "no clipping warning: %s", r.err);
     cmd_free(&r);
     json_decref(j);
@@ -320,13 +311,13 @@ static void refused(const char *what, const float *y, size_t n, int channels, in
     scratch_path(path, "bad.wav");
     scratch_path(model, "bad_model.json");
     CHECK(wav_write(path, channels, rate, n, y) == 0, "cannot write %s", path);
-    cmd_result r = run_rnnfx("train", "--capture", path, "-o", model, "--epochs", "1", "--hidden", "4", opt1,
-                             opt2, (const char *)NULL);
+    cmd_result r = run_rnnfx("train", "--capture", path, "-o", model, "--epochs", "1", "--hidden", "4", opt1, opt2,
+                             (const char *)NULL);
     printf("%s: exit %d: %s", what, r.code, r.err);
     CHECK(r.code == 1, "%s: exit %d, wanted 1", what, r.code);
     CHECK(count_lines(r.err) == 1, "%s: %d lines on stderr, wanted 1:\n%s", what, count_lines(r.err), r.err);
-    CHECK(contains(r.err, "bad.wav") && contains(r.err, keyword),
-          "%s: the message lacks the file or \"%s\": %s", what, keyword, r.err);
+    CHECK(contains(r.err, "bad.wav") && contains(r.err, keyword), "%s: the message lacks the file or \"%s\": %s", what,
+          keyword, r.err);
     CHECK(!file_exists(model), "%s: a model was written", what);
     cmd_free(&r);
 }
@@ -388,12 +379,11 @@ static void case_train(void)
     write_rec("pedal.wav", y, n, rec);
     free(y);
     scratch_path(model, "pedal.json");
-    cmd_result r = run_rnnfx("train", "--capture", rec, "-o", model, "--epochs", "2", "--hidden", "4",
-                             "--type", "gru", "--device", "Toy pedal", "--quiet", (const char *)NULL);
+    cmd_result r = run_rnnfx("train", "--capture", rec, "-o", model, "--epochs", "2", "--hidden", "4", "--type", "gru",
+                             "--device", "Toy pedal", "--quiet", (const char *)NULL);
     printf("train: exit %d\n%s%s", r.code, r.out, r.err);
     CHECK(r.code == 0, "train --capture: exit %d", r.code);
-    CHECK(contains(r.out, "test ESR") && contains(r.out, "repeatability floor"), "no test ESR and floor:\n%s",
-          r.out);
+    CHECK(contains(r.out, "test ESR") && contains(r.out, "repeatability floor"), "no test ESR and floor:\n%s", r.out);
     cmd_free(&r);
     json_error_t e;
     json_t *m = json_load_file(model, 0, &e);
@@ -402,8 +392,7 @@ static void case_train(void)
     CHECK(json_is_string(json_object_get(meta, "device")) &&
               !strcmp(json_string_value(json_object_get(meta, "device")), "Toy pedal"),
           "device not in the metadata");
-    CHECK(json_integer_value(json_object_get(cap, "latency_samples")) == 4321,
-          "no capture checks in the metadata");
+    CHECK(json_integer_value(json_object_get(cap, "latency_samples")) == 4321, "no capture checks in the metadata");
     /* the split is the signal's: validation and test are the held-out phrases, whole */
     const char *ds = json_string_value(json_object_get(meta, "dataset"));
     CHECK(ds && contains(ds, "validation: pedal.wav") && contains(ds, "test: pedal.wav"), "dataset: %s",
@@ -425,9 +414,8 @@ static void case_knob(void)
         free(y);
     }
     scratch_path(model, "knob.json");
-    cmd_result r =
-        run_rnnfx("train", "--capture", rec[0], "--cond", "drive=0", "--capture", rec[1], "--cond", "drive=1",
-                  "-o", model, "--epochs", "1", "--hidden", "4", "--quiet", (const char *)NULL);
+    cmd_result r = run_rnnfx("train", "--capture", rec[0], "--cond", "drive=0", "--capture", rec[1], "--cond",
+                             "drive=1", "-o", model, "--epochs", "1", "--hidden", "4", "--quiet", (const char *)NULL);
     printf("knob: exit %d\n%s%s", r.code, r.out, r.err);
     CHECK(r.code == 0, "train with two captures: exit %d", r.code);
     cmd_free(&r);
@@ -441,8 +429,7 @@ int main(int argc, char **argv)
     harness_init(argc, argv);
     const char *c = argc > 2 ? argv[2] : "";
     make_signal();
-    if (!strcmp(c, "signal"))
-        case_signal();
+    if (!strcmp(c, "signal")) case_signal();
     else if (!strcmp(c, "latency_gain"))
         case_latency_gain();
     else if (!strcmp(c, "noise"))
