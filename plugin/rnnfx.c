@@ -19,6 +19,7 @@
 #include "fpenv.h"
 #include "nn.h"
 #include "slot.h"
+#include "state_path.h"
 #include "uris.h"
 
 #include <lv2/atom/forge.h>
@@ -825,11 +826,19 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
     const char *value = retrieve(handle, self->uris.rnnfx_model, &size, &type, &vflags);
     char *path = NULL; /* NULL: the state has no model */
     if (value && type != self->uris.atom_Path && type != self->uris.atom_String) {
-        lv2_log_error(&self->logger, "rnnfx: state: the model is not a path\n");
+        lv2_log_error(&self->logger, "rnnfx: state: the saved model value is rejected: not a path or a string\n");
         return LV2_STATE_ERR_BAD_TYPE;
     }
-    if (value && size && memchr(value, '\0', size)) {
-        path = map_path ? map_path->absolute_path(map_path->handle, value) : strdup(value);
+    if (value) { /* with or without a NUL counted in size: hosts differ (state_path.h) */
+        char *saved = malloc(MODEL_PATH_MAX);
+        const char *why = saved ? state_path_read(value, size, saved, MODEL_PATH_MAX) : "out of memory";
+        if (why) {
+            lv2_log_error(&self->logger, "rnnfx: state: the saved model value (%zu bytes) is rejected: %s\n", size, why);
+            free(saved);
+            return LV2_STATE_ERR_BAD_TYPE;
+        }
+        path = map_path ? map_path->absolute_path(map_path->handle, saved) : saved;
+        if (path != saved) free(saved);
         if (!path) return LV2_STATE_ERR_UNKNOWN;
     }
     LV2_State_Status st = LV2_STATE_SUCCESS;
