@@ -51,7 +51,7 @@ enum {
     PORT_NOTIFY,      /* atom output: the model's path, the status line */
     PORT_INPUT_GAIN,  /* dB, before the model ("drive") */
     PORT_OUTPUT_LEVEL,/* dB, after the model */
-    PORT_MIX,         /* 0 = dry .. 1 = wet */
+    PORT_MIX,         /* %: 0 = dry .. 100 = wet */
     PORT_ENABLED,     /* lv2:enabled: 0 = bypass (a fade to the dry signal) */
     PORT_COND1,       /* the model's conditioning inputs (0..1), when it has them */
     PORT_COND2,
@@ -578,7 +578,7 @@ static void read_controls(Rnnfx *self)
 {
     float gin = db_to_gain(port_value(self->input_gain, -24.0f, 24.0f, 0.0f));
     float gout = db_to_gain(port_value(self->output_level, -24.0f, 24.0f, 0.0f));
-    float mix = port_value(self->mix, 0.0f, 1.0f, 1.0f);
+    float mix = port_value(self->mix, 0.0f, 100.0f, 100.0f) / 100.0f; /* % -> 0..1 (100 % is exactly 1) */
     float on = port_value(self->enabled, 0.0f, 1.0f, 1.0f) > 0.5f ? 1.0f : 0.0f;
     if (self->snap) {
         ramp_snap(&self->in_gain, gin);

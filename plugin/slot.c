@@ -61,7 +61,11 @@ static void summarise(Slot *s, double host_rate)
 {
     const nn_spec *sp = nn_model_spec(s->model);
     const char *base = strrchr(s->path, '/') ? strrchr(s->path, '/') + 1 : s->path;
-    const char *name = sp->meta.name && sp->meta.name[0] ? sp->meta.name : base;
+    /* The device the model captures says most to a musician ("Hermida Audio Zendrive overdrive,
+     * gain 5/5, tone 3/5"); else the model's name; else its file. */
+    const char *name = sp->meta.device && sp->meta.device[0] ? sp->meta.device
+                       : sp->meta.name && sp->meta.name[0] ? sp->meta.name
+                                                           : base;
     char net[48];
     network_name(sp, net, sizeof net);
     size_t len = 0;

@@ -501,11 +501,17 @@ static LilvNodes *presets(Host *h)
     return all;
 }
 
+/* The i-th preset in the order of their URIs: lilv's own order may change from one query to the
+ * next (loading a preset's resource reorders it), so an index alone would not name one preset. */
 static const LilvNode *preset_at(const LilvNodes *all, int i)
 {
-    int k = 0;
-    LILV_FOREACH (nodes, it, all)
-        if (k++ == i) return lilv_nodes_get(all, it);
+    LILV_FOREACH (nodes, it, all) {
+        const LilvNode *p = lilv_nodes_get(all, it);
+        int before = 0;
+        LILV_FOREACH (nodes, jt, all)
+            if (strcmp(lilv_node_as_uri(lilv_nodes_get(all, jt)), lilv_node_as_uri(p)) < 0) before++;
+        if (before == i) return p;
+    }
     return NULL;
 }
 

@@ -533,7 +533,7 @@ static void test_state(void)
     CHECK(h, "host");
     if (!h) return;
     host_set(h, "input_gain", 3.0f);
-    host_set(h, "mix", 0.75f);
+    host_set(h, "mix", 75.0f);
     CHECK(host_load(h, model), "load");
     CHECK(host_save(h, dir) == 0, "save");
     run_blocks(h, x, y1, n, 2048);
@@ -553,7 +553,7 @@ static void test_state(void)
         CHECK(g && host_restore(g, dir, via_worker) == 0, "restore");
         if (!g) continue;
         host_settle(g);
-        CHECK(host_get(g, "input_gain") == 3.0f && host_get(g, "mix") == 0.75f, "port values not restored");
+        CHECK(host_get(g, "input_gain") == 3.0f && host_get(g, "mix") == 75.0f, "port values not restored");
         CHECK(strstr(host_model_path(g), "keras_gru8_dense8"), "restored path '%s'", host_model_path(g));
         run_blocks(g, x, y2, n, 2048);
         size_t first = 0, bad = count_unequal(y1, y2, n, &first);
@@ -780,11 +780,11 @@ static void test_bypass(void)
     CHECK(max_step(y, n) <= fmax(max_step(x, n), max_step(want, n)) * 1.5 + 1e-3, "a click in the bypass fade");
     host_free(h);
 
-    /* Mix 0.5, input +6 dB, output -6 dB: set before the first run, so no ramp. */
+    /* Mix 50 %, input +6 dB, output -6 dB: set before the first run, so no ramp. */
     Host *g = host_new(MONO, RATE, WORKER_SYNC);
     host_set(g, "input_gain", 6.0f);
     host_set(g, "output_level", -6.0f);
-    host_set(g, "mix", 0.5f);
+    host_set(g, "mix", 50.0f);
     CHECK(host_load(g, model), "load");
     float gin = powf(10.0f, 6.0f * 0.05f), gout = powf(10.0f, -6.0f * 0.05f);
     float *xg = malloc(n * sizeof(float));
@@ -1194,6 +1194,20 @@ static void test_presets(void)
             }
             CHECK(all_finite(y, n) && count_unequal(y, x, n, NULL) > n / 2, "%s: preset '%s' does not play", uris[u],
                   label);
+            /* The status line names what the label promises ("Zendrive, ... - GRU-32 (recommended)":
+             * a Zendrive GRU-32), in words: its knobs, no engine internals. */
+            char pedal[64] = "", net[32] = "";
+            sscanf(label, "%63[^,]", pedal);
+            const char *dash = strrchr(label, '-');
+            if (dash && dash > label + 3) sscanf(dash - 3, "%31[A-Z0-9-]", net);
+            const char *status = host_status(h);
+            CHECK(pedal[0] && strstr(status, pedal) && net[0] && strstr(status, net),
+                  "%s: preset '%s' (%s, %s): status \"%s\"", uris[u], label, pedal, net, status);
+            CHECK(strstr(status, " - no knobs") || strstr(status, " - Knob 1 = "), "%s: status \"%s\" does not say the "
+                  "knobs", uris[u], status);
+            CHECK(!strstr(status, "cond") && !strstr(status, "avx") && !strstr(status, "+skip"),
+                  "%s: status \"%s\" speaks engine", uris[u], status);
+            if (strstr(label, "Knob 1")) CHECK(strstr(status, "Knob 1 = tone"), "%s: status \"%s\"", uris[u], status);
             printf("%s: preset '%s': %s\n", uris[u], label, host_status(h));
         }
         host_free(h);
