@@ -4,7 +4,7 @@
  * Why: a recurrent model rarely gives exactly 0 for a silent input - the shipped ones put out a
  * constant between -40 and -50 dBFS on digital silence. That offset eats headroom, and every
  * change of mix or bypass turns it into a click. The filter removes it and nothing a listener
- * hears: at 20 Hz it takes 0.02 dB, and after a step the offset is 90 dB down within 0.4 s.
+ * hears: at 20 Hz it takes 0.02 dB, and an offset that appears is 90 dB down within half a second.
  *
  * The plugin and `rnnfx process` run this same code on the model's output (model_stream.h), so
  * both still give the same bits. It works in double precision (the pole pair sits within 1e-3 of
