@@ -86,14 +86,16 @@ static void chain_prime(rnnfx_stream *s)
     spx_uint32_t got = 0;
     for (int c = 0; c < s->n_ch; c++) {
         spx_uint32_t in_len = s->pad, out_len = s->fifo_cap - s->fifo_len;
-        speex_resampler_process_float(s->down, (spx_uint32_t)c, zeros, &in_len, s->fifo[c] + s->fifo_len, &out_len);
+        speex_resampler_process_float(s->down, (spx_uint32_t)c, zeros, &in_len, s->fifo[c] + s->fifo_len,
+                                      &out_len);
         got = out_len;
     }
     s->fifo_len += got;
 }
 
 /* The resampling chain of a model at `model_rate` in audio at `rate`. */
-static int resampler_init(rnnfx_stream *s, uint32_t rate, uint32_t model_rate, const char *name, nn_error *err)
+static int resampler_init(rnnfx_stream *s, uint32_t rate, uint32_t model_rate, const char *name,
+                          nn_error *err)
 {
     int e1 = 0, e2 = 0;
     s->up = speex_resampler_init((spx_uint32_t)s->n_ch, rate, model_rate, RNNFX_STREAM_QUALITY, &e1);
@@ -163,8 +165,8 @@ rnnfx_stream *rnnfx_stream_new(const nn_model *m, const rnnfx_stream_opts *o, co
     if (o->resample && fabs(model_rate - o->rate) > 0.5) {
         double ratio = model_rate / o->rate;
         if (ratio > RNNFX_STREAM_MAX_RATE_RATIO || ratio < 1.0 / RNNFX_STREAM_MAX_RATE_RATIO) {
-            snprintf(err->msg, sizeof err->msg, "%s: model rate %g Hz is too far from the audio's %g Hz", name,
-                     model_rate, o->rate);
+            snprintf(err->msg, sizeof err->msg, "%s: model rate %g Hz is too far from the audio's %g Hz",
+                     name, model_rate, o->rate);
             err->status = NN_ERR_VALUE;
             goto fail;
         }
@@ -213,8 +215,8 @@ int rnnfx_stream_run(rnnfx_stream *s, const float *const *in, float *const *out,
     spx_uint32_t got = 0;
     for (int c = 0; c < s->n_ch; c++) {
         spx_uint32_t in_len = m, out_len = s->fifo_cap - s->fifo_len;
-        speex_resampler_process_float(s->down, (spx_uint32_t)c, s->m_out[c], &in_len, s->fifo[c] + s->fifo_len,
-                                      &out_len);
+        speex_resampler_process_float(s->down, (spx_uint32_t)c, s->m_out[c], &in_len,
+                                      s->fifo[c] + s->fifo_len, &out_len);
         got = out_len;
     }
     s->fifo_len += got;

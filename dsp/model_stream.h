@@ -45,7 +45,8 @@ void rnnfx_stream_opts_init(rnnfx_stream_opts *o, double rate);
 
 /* A stream of `m` (not owned) with options `o`. NULL and err filled on failure (rates too far
  * apart, out of memory). `name` (the model's file, say) is used in messages. */
-rnnfx_stream *rnnfx_stream_new(const nn_model *m, const rnnfx_stream_opts *o, const char *name, nn_error *err);
+rnnfx_stream *rnnfx_stream_new(const nn_model *m, const rnnfx_stream_opts *o, const char *name,
+                               nn_error *err);
 void rnnfx_stream_free(rnnfx_stream *s); /* NULL is fine */
 
 uint32_t rnnfx_stream_latency(const rnnfx_stream *s); /* [RT] audio samples of delay (0 if not resampled) */

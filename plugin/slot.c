@@ -79,10 +79,11 @@ static void summarise(Slot *s, double host_rate)
         else add(s, &len, "%s Knob %d (unnamed)", k ? "," : " -", k + 1);
     }
     double rate = nn_model_sample_rate(s->model);
-    const char *assumed = nn_model_sample_rate_known(s->model) ? "" : " (not stated in the file: the format's default)";
+    const char *assumed =
+        nn_model_sample_rate_known(s->model) ? "" : " (not stated in the file: the format's default)";
     if (rnnfx_stream_resampled(s->stream))
-        add(s, &len, "; runs at %g kHz%s, resampled from the host's %g kHz (latency %u samples)", rate / 1000.0, assumed,
-            host_rate / 1000.0, rnnfx_stream_latency(s->stream));
+        add(s, &len, "; runs at %g kHz%s, resampled from the host's %g kHz (latency %u samples)", rate / 1000.0,
+            assumed, host_rate / 1000.0, rnnfx_stream_latency(s->stream));
     else if (*assumed)
         add(s, &len, "; runs at %g kHz%s", rate / 1000.0, assumed);
 }

@@ -67,7 +67,8 @@ int main(void)
     CHECK(fabs(y[n - 1]) < 0.01 * 1e-15, "step: %g after 5 s", y[n - 1]);
 
     /* Any cut into calls: the same bits. */
-    for (size_t i = 0; i < n; i++) x[i] = (float)(0.3 * sin(0.001 * (double)i) + 0.1 * sin(0.37 * (double)i) + 0.05);
+    for (size_t i = 0; i < n; i++)
+        x[i] = (float)(0.3 * sin(0.001 * (double)i) + 0.1 * sin(0.37 * (double)i) + 0.05);
     memcpy(y, x, n * sizeof *x);
     rnnfx_dc_block_init(&dc, 48000);
     rnnfx_dc_block_run(&dc, y, n);

@@ -24,7 +24,8 @@ static void refuses(const char *what, const void *value, size_t size, const char
     char dst[CAP];
     memset(dst, 'x', sizeof dst);
     const char *why = state_path_read(value, size, dst, sizeof dst);
-    CHECK(why && strstr(why, reason), "%s: %s, expected a refusal saying \"%s\"", what, why ? why : "accepted", reason);
+    CHECK(why && strstr(why, reason), "%s: %s, expected a refusal saying \"%s\"", what, why ? why : "accepted",
+          reason);
     CHECK(dst[0] == '\0', "%s: refused, but dst is \"%.10s...\"", what, dst);
 }
 
