@@ -20,8 +20,8 @@
 #define RNNFX_DC_BLOCK_HZ 5.0
 
 typedef struct rnnfx_dc_block {
-    double b0, a1, a2;       /* y = b0 (x - 2 x1 + x2) - a1 y1 - a2 y2 */
-    double x1, x2, y1, y2;   /* the last two inputs and outputs */
+    double b0, a1, a2;     /* y = b0 (x - 2 x1 + x2) - a1 y1 - a2 y2 */
+    double x1, x2, y1, y2; /* the last two inputs and outputs */
 } rnnfx_dc_block;
 
 /* The filter for a signal at `rate` Hz (> 4 x RNNFX_DC_BLOCK_HZ), at rest (all history 0). */

@@ -41,11 +41,11 @@ struct rnnfx_stream {
 
     /* Resampling (up == NULL when the model runs at the audio's rate). */
     SpeexResamplerState *up, *down;
-    uint32_t mcap;       /* model-rate scratch per channel */
+    uint32_t mcap; /* model-rate scratch per channel */
     float *m_in[2], *m_out[2];
-    float *fifo[2];      /* audio-rate output, waiting to be returned */
+    float *fifo[2]; /* audio-rate output, waiting to be returned */
     uint32_t fifo_len, fifo_cap;
-    uint32_t pad;        /* model-rate zeros fed to `down` at the start (see chain_prime) */
+    uint32_t pad; /* model-rate zeros fed to `down` at the start (see chain_prime) */
 };
 
 void rnnfx_stream_opts_init(rnnfx_stream_opts *o, double rate)
@@ -86,16 +86,14 @@ static void chain_prime(rnnfx_stream *s)
     spx_uint32_t got = 0;
     for (int c = 0; c < s->n_ch; c++) {
         spx_uint32_t in_len = s->pad, out_len = s->fifo_cap - s->fifo_len;
-        speex_resampler_process_float(s->down, (spx_uint32_t)c, zeros, &in_len, s->fifo[c] + s->fifo_len,
-                                      &out_len);
+        speex_resampler_process_float(s->down, (spx_uint32_t)c, zeros, &in_len, s->fifo[c] + s->fifo_len, &out_len);
         got = out_len;
     }
     s->fifo_len += got;
 }
 
 /* The resampling chain of a model at `model_rate` in audio at `rate`. */
-static int resampler_init(rnnfx_stream *s, uint32_t rate, uint32_t model_rate, const char *name,
-                          nn_error *err)
+static int resampler_init(rnnfx_stream *s, uint32_t rate, uint32_t model_rate, const char *name, nn_error *err)
 {
     int e1 = 0, e2 = 0;
     s->up = speex_resampler_init((spx_uint32_t)s->n_ch, rate, model_rate, RNNFX_STREAM_QUALITY, &e1);
@@ -128,8 +126,8 @@ static int resampler_init(rnnfx_stream *s, uint32_t rate, uint32_t model_rate, c
      * dry signal delayed by it lines up with the wet one, and the command that drops that many
      * samples from the start puts the output where the input was. The fewest zeros that get
      * within PAD_TOLERANCE of a sample do; else the best of MAX_PAD. */
-    double delay = speex_resampler_get_input_latency(s->up) +
-                   speex_resampler_get_input_latency(s->down) / ratio + FIFO_PRIME;
+    double delay = speex_resampler_get_input_latency(s->up) + speex_resampler_get_input_latency(s->down) / ratio +
+                   FIFO_PRIME;
     double best = 1.0;
     for (uint32_t k = 0; k < MAX_PAD && best > PAD_TOLERANCE; k++) {
         double d = delay + k / ratio, off = fabs(d - round(d));
@@ -165,8 +163,8 @@ rnnfx_stream *rnnfx_stream_new(const nn_model *m, const rnnfx_stream_opts *o, co
     if (o->resample && fabs(model_rate - o->rate) > 0.5) {
         double ratio = model_rate / o->rate;
         if (ratio > RNNFX_STREAM_MAX_RATE_RATIO || ratio < 1.0 / RNNFX_STREAM_MAX_RATE_RATIO) {
-            snprintf(err->msg, sizeof err->msg, "%s: model rate %g Hz is too far from the audio's %g Hz",
-                     name, model_rate, o->rate);
+            snprintf(err->msg, sizeof err->msg, "%s: model rate %g Hz is too far from the audio's %g Hz", name,
+                     model_rate, o->rate);
             err->status = NN_ERR_VALUE;
             goto fail;
         }
@@ -215,8 +213,8 @@ int rnnfx_stream_run(rnnfx_stream *s, const float *const *in, float *const *out,
     spx_uint32_t got = 0;
     for (int c = 0; c < s->n_ch; c++) {
         spx_uint32_t in_len = m, out_len = s->fifo_cap - s->fifo_len;
-        speex_resampler_process_float(s->down, (spx_uint32_t)c, s->m_out[c], &in_len,
-                                      s->fifo[c] + s->fifo_len, &out_len);
+        speex_resampler_process_float(s->down, (spx_uint32_t)c, s->m_out[c], &in_len, s->fifo[c] + s->fifo_len,
+                                      &out_len);
         got = out_len;
     }
     s->fifo_len += got;

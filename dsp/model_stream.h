@@ -31,13 +31,13 @@
 typedef struct rnnfx_stream rnnfx_stream;
 
 typedef struct rnnfx_stream_opts {
-    double rate;         /* the audio's sample rate */
-    int n_ch;            /* 1 or 2 */
-    uint32_t max_chunk;  /* the most samples one rnnfx_stream_run call takes */
-    const float *cond;   /* [NN_MAX_COND] knob values, or NULL (all 0) */
-    bool prewarm;        /* start settled on silence (nn_state_prewarm), else the initial state */
-    bool dc_block;       /* high-pass the model's output (dc_block.h) */
-    bool resample;       /* run at the model's rate when it differs from `rate`; false: at `rate` */
+    double rate;        /* the audio's sample rate */
+    int n_ch;           /* 1 or 2 */
+    uint32_t max_chunk; /* the most samples one rnnfx_stream_run call takes */
+    const float *cond;  /* [NN_MAX_COND] knob values, or NULL (all 0) */
+    bool prewarm;       /* start settled on silence (nn_state_prewarm), else the initial state */
+    bool dc_block;      /* high-pass the model's output (dc_block.h) */
+    bool resample;      /* run at the model's rate when it differs from `rate`; false: at `rate` */
 } rnnfx_stream_opts;
 
 /* Defaults: mono, 256-sample chunks, knobs at 0, initial state, DC blocker on, resampling on. */
@@ -45,8 +45,7 @@ void rnnfx_stream_opts_init(rnnfx_stream_opts *o, double rate);
 
 /* A stream of `m` (not owned) with options `o`. NULL and err filled on failure (rates too far
  * apart, out of memory). `name` (the model's file, say) is used in messages. */
-rnnfx_stream *rnnfx_stream_new(const nn_model *m, const rnnfx_stream_opts *o, const char *name,
-                               nn_error *err);
+rnnfx_stream *rnnfx_stream_new(const nn_model *m, const rnnfx_stream_opts *o, const char *name, nn_error *err);
 void rnnfx_stream_free(rnnfx_stream *s); /* NULL is fine */
 
 uint32_t rnnfx_stream_latency(const rnnfx_stream *s); /* [RT] audio samples of delay (0 if not resampled) */

@@ -32,7 +32,9 @@ extern "C" {
 #define NN_MAX_HIDDEN 256
 #define NN_MAX_COND 3               /* conditioning inputs beside the audio */
 #define NN_MAX_INPUTS (1 + NN_MAX_COND)
-#define NN_MAX_FILE_BYTES (128u << 20) /* larger files are refused before parsing */
+/* Model files larger than this are refused before parsing, so that a hostile file cannot make
+ * the engine allocate gigabytes (4 x LSTM-256 is about 40 MB of JSON). */
+#define NN_MAX_FILE_BYTES ((size_t)64 << 20)
 
 typedef enum nn_status {
     NN_OK = 0,
@@ -107,19 +109,18 @@ int nn_model_selftest(const nn_model *m, double *max_abs_err, size_t *n_samples)
 
 /* Writes the native format (Keras-style JSON that RTNeural and AIDA-X read), atomically
  * (temp file + rename): either the whole file appears or nothing changes. */
-int nn_model_write_keras(const nn_model *m, const char *path, nn_error *err);
+nn_status nn_model_write_keras(const nn_model *m, const char *path, nn_error *err);
 
 /* Writes `len` bytes (and a final newline) to `path` atomically, as nn_model_write_keras does:
  * a temporary file in the same folder, synced, renamed over `path`. For the front ends' other
  * files (plots, reports). Returns NN_OK, or an error with nothing at `path` changed. */
-int nn_write_file_atomic(const char *path, const char *data, size_t len, nn_error *err);
+nn_status nn_write_file_atomic(const char *path, const char *data, size_t len, nn_error *err);
 
 /* ---- States: one per channel ------------------------------------------------------------ */
 
 /* Allocates a state for `m` in its initial state (reset). The model must outlive the state. */
 nn_state *nn_state_new(const nn_model *m, nn_error *err);
 void nn_state_free(nn_state *s);
-const nn_model *nn_state_model(const nn_state *s); /* [RT] */
 
 /* [RT] Back to the model's initial state (zeros, or the h0/c0 the file stores). Keeps the
  * conditioning values. */
@@ -146,6 +147,10 @@ int nn_run(nn_state *s, const float *in, float *out, size_t n);
 int nn_run2(nn_state *a, nn_state *b, const float *in_a, const float *in_b, float *out_a,
             float *out_b, size_t n);
 
+/* [RT] 1 when every one of x[0..n) is finite, 0 when one is a NaN or an Inf: the check nn_run
+ * makes on its input and output, for callers that guard their own buffers the same way. */
+int nn_all_finite(const float *x, size_t n);
+
 /* Samples of silence that nn_state_prewarm runs (at the model's rate). */
 #define NN_PREWARM_SAMPLES 8192
 
@@ -159,7 +164,8 @@ void nn_state_prewarm(nn_state *s);
 
 /* ---- Kernels ------------------------------------------------------------------------------ */
 
-/* Which SIMD kernels this CPU gets ("avx2+fma", "sse2", "generic", ...). Decided once. */
+/* Which SIMD kernels this CPU gets: "avx512", "avx2+fma" or "generic" (the compiler's
+ * baseline: SSE2 on x86-64, NEON on 64-bit ARM). Decided once. */
 const char *nn_kernel_best(void);
 /* For tests and benchmarks: force a kernel by name for models built afterwards ("generic" is
  * always available). Returns 0 if unavailable on this CPU. Not thread-safe. */

@@ -119,13 +119,8 @@ nn_status nn_spec_copy(nn_spec *dst, const nn_spec *src)
     return NN_OK;
 }
 
-static int all_finite(const float *a, size_t n)
-{
-    if (!a) return 1;
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(a[i])) return 0;
-    return 1;
-}
+/* An array the spec does not have (NULL) has nothing non-finite in it. */
+static int all_finite(const float *a, size_t n) { return !a || nn_all_finite(a, n); }
 
 nn_status nn_spec_validate(const nn_spec *s, const char *name, nn_error *err)
 {

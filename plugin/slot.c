@@ -6,6 +6,7 @@
  */
 #include "slot.h"
 
+#include "model_stream.h"
 #include "nn_spec.h"
 
 #include <math.h>
@@ -24,7 +25,6 @@ struct Slot {
 const char *slot_path(const Slot *s) { return s->path; }
 const char *slot_summary(const Slot *s) { return s->summary; }
 uint32_t slot_latency(const Slot *s) { return rnnfx_stream_latency(s->stream); }
-int slot_num_cond(const Slot *s) { return nn_model_num_cond(s->model); }
 
 void slot_free(Slot *s)
 {
@@ -38,8 +38,7 @@ void slot_free(Slot *s)
 /* "GRU-16", "2 x LSTM-8": the network as the model tables name it. */
 static void network_name(const nn_spec *sp, char *dst, size_t cap)
 {
-    if (sp->n_rec > 1)
-        snprintf(dst, cap, "%d x %s-%d", sp->n_rec, nn_cell_name(sp->rec[0].type), sp->rec[0].hidden);
+    if (sp->n_rec > 1) snprintf(dst, cap, "%d x %s-%d", sp->n_rec, nn_cell_name(sp->rec[0].type), sp->rec[0].hidden);
     else
         snprintf(dst, cap, "%s-%d", nn_cell_name(sp->rec[0].type), sp->rec[0].hidden);
 }
@@ -64,8 +63,8 @@ static void summarise(Slot *s, double host_rate)
     /* The device the model captures says most to a musician ("Hermida Audio Zendrive overdrive,
      * gain 5/5, tone 3/5"); else the model's name; else its file. */
     const char *name = sp->meta.device && sp->meta.device[0] ? sp->meta.device
-                       : sp->meta.name && sp->meta.name[0] ? sp->meta.name
-                                                           : base;
+                       : sp->meta.name && sp->meta.name[0]   ? sp->meta.name
+                                                             : base;
     char net[48];
     network_name(sp, net, sizeof net);
     size_t len = 0;
@@ -76,11 +75,11 @@ static void summarise(Slot *s, double host_rate)
     for (int k = 0; k < n_cond; k++) {
         const char *knob = sp->meta.cond_names[k];
         if (knob && knob[0]) add(s, &len, "%s Knob %d = %.40s", k ? "," : " -", k + 1, knob);
-        else add(s, &len, "%s Knob %d (unnamed)", k ? "," : " -", k + 1);
+        else
+            add(s, &len, "%s Knob %d (unnamed)", k ? "," : " -", k + 1);
     }
     double rate = nn_model_sample_rate(s->model);
-    const char *assumed =
-        nn_model_sample_rate_known(s->model) ? "" : " (not stated in the file: the format's default)";
+    const char *assumed = nn_model_sample_rate_known(s->model) ? "" : " (not stated in the file: the format's default)";
     if (rnnfx_stream_resampled(s->stream))
         add(s, &len, "; runs at %g kHz%s, resampled from the host's %g kHz (latency %u samples)", rate / 1000.0,
             assumed, host_rate / 1000.0, rnnfx_stream_latency(s->stream));

@@ -12,7 +12,6 @@
 #ifndef RNNFX_PLUGIN_SLOT_H
 #define RNNFX_PLUGIN_SLOT_H
 
-#include "model_stream.h"
 #include "nn.h"
 
 #include <stdbool.h>
@@ -33,15 +32,14 @@ typedef struct Slot Slot;
 Slot *slot_new(const char *path, double host_rate, int n_ch, const float *cond, bool prewarm, nn_error *err);
 void slot_free(Slot *s); /* NULL is fine */
 
-const char *slot_path(const Slot *s);    /* [RT] as given to slot_new */
+const char *slot_path(const Slot *s); /* [RT] as given to slot_new */
 /* [RT] The status line, in words: the device the model captures (else its name, else its file),
  * its network, what its knobs are, and the resampling if any - "Hermida Audio Zendrive
  * overdrive, gain 5/5, tone 3/5 (GRU-32) - no knobs", "... (GRU-16) - Knob 1 = tone",
  * "amp.json (LSTM-20) - no knobs; runs at 44.1 kHz, resampled from the host's 48 kHz (latency
  * 97 samples)". */
 const char *slot_summary(const Slot *s);
-uint32_t slot_latency(const Slot *s);    /* [RT] host samples the resampling adds (0 if none) */
-int slot_num_cond(const Slot *s);        /* [RT] conditioning inputs of the model */
+uint32_t slot_latency(const Slot *s); /* [RT] host samples the resampling adds (0 if none) */
 
 /* [RT] Conditioning input k of every channel (takes effect from the next sample). */
 void slot_set_cond(Slot *s, int k, float value);

@@ -35,12 +35,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#ifndef RNNFX_MODELS_DIR
-#define RNNFX_MODELS_DIR "models"
-#endif
-#ifndef RNNFX_SHARED_DIR
-#define RNNFX_SHARED_DIR "../shared"
-#endif
 
 #define RATE 48000.0
 #define NFFT 4096
@@ -52,14 +46,14 @@ static const char usage[] =
     "phrase (plucked strings: chords and a riff), plays it through every shipped model, trains\n"
     "a small model for a few seconds on the phrase through a synthetic overdrive, measures it\n"
     "on a phrase it never heard, and draws input, target and output (waveform and spectrum)\n"
-    "as an SVG picture. With the MorphDrive recordings at hand (../shared/data), it also draws\n"
-    "a shipped model against its real pedal.\n"
+    "as an SVG picture. With the MorphDrive recordings at hand (--data), it also draws a\n"
+    "shipped model against its real pedal.\n"
     "\n"
     "Options:\n"
     "  --out DIR        where everything goes (./rnnfx-demo)\n"
-    "  --models DIR     the shipped models (" RNNFX_MODELS_DIR ")\n"
-    "  --data DIR       the MorphDrive recordings (RNNFX_SHARED/data/morphdrive, else\n"
-    "                   " RNNFX_SHARED_DIR "/data/morphdrive); absent: no second picture\n"
+    "  --models DIR     the shipped models (those installed with rnnfx, or the source tree's)\n"
+    "  --data DIR       the MorphDrive recordings ($RNNFX_SHARED/data/morphdrive, or the\n"
+    "                   source tree's ../shared/data/morphdrive); absent: no second picture\n"
     "  --seconds S      training budget in seconds (8; at least one epoch)\n"
     "  --epochs N       train exactly N epochs instead (the same result on every machine)\n"
     "  --type lstm|gru|rnn  --hidden N   the small model (gru, 8)\n"
@@ -439,7 +433,7 @@ static void print_hosts(void)
 static int parse(int argc, char **argv, demo_args *a)
 {
     a->out = "rnnfx-demo";
-    a->models = RNNFX_MODELS_DIR;
+    a->models = cli_models_dir();
     a->data = NULL;
     a->seconds = 8;
     a->epochs = 0;
@@ -450,15 +444,13 @@ static int parse(int argc, char **argv, demo_args *a)
         const char *v;
         if (!c.opt) return cli_usage(&c, "unexpected argument \"%s\"", c.arg);
         if (cli_is(&c, "help") || cli_is(&c, "h")) return cli_help(usage) == 0 ? -2 : RNNFX_EXIT_USAGE;
-        if (cli_is(&c, "out") || cli_is(&c, "models") || cli_is(&c, "data") || cli_is(&c, "type")) {
+        if (cli_is(&c, "type")) {
+            if (!cli_cell_value(&c, &a->type)) return RNNFX_EXIT_USAGE;
+        } else if (cli_is(&c, "out") || cli_is(&c, "models") || cli_is(&c, "data")) {
             if (!(v = cli_value(&c))) return RNNFX_EXIT_USAGE;
             if (cli_is(&c, "out")) a->out = v;
             else if (cli_is(&c, "models")) a->models = v;
-            else if (cli_is(&c, "data")) a->data = v;
-            else if (!strcmp(v, "lstm")) a->type = NN_CELL_LSTM;
-            else if (!strcmp(v, "gru")) a->type = NN_CELL_GRU;
-            else if (!strcmp(v, "rnn")) a->type = NN_CELL_RNN;
-            else return cli_usage(&c, "--type: lstm, gru or rnn");
+            else a->data = v;
         } else if (cli_is(&c, "seconds")) {
             if (!(v = cli_value(&c)) || !cli_parse_double(v, 0.5, 3600, &a->seconds))
                 return cli_usage(&c, "--seconds: a number of seconds, 0.5..3600");
@@ -483,8 +475,8 @@ int rnnfx_cmd_demo(int argc, char **argv)
     if (rc >= 0) return rc;
     char *data_alloc = NULL;
     if (!a.data) {
-        const char *shared = getenv("RNNFX_SHARED");
-        data_alloc = path_join(shared && *shared ? shared : RNNFX_SHARED_DIR, "data/morphdrive");
+        const char *shared = cli_shared_dir();
+        data_alloc = path_join(shared ? shared : "$RNNFX_SHARED", "data/morphdrive"); /* named, absent */
         a.data = data_alloc;
     }
     double t0 = rnnfx_now();

@@ -15,6 +15,7 @@
 #include "nn.h"
 #include "nn_spec.h"
 #include "nn_train.h"
+#include "train_plot.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -283,11 +284,7 @@ static int parse_args(int argc, char **argv, train_args *t, char ***keep, int *n
             if (!cli_flag(&c)) return U;
             t->align = 1;
         } else if (cli_is(&c, "type")) {
-            if (!(a = cli_value(&c))) return U;
-            if (!strcasecmp(a, "lstm")) t->o.type = NN_CELL_LSTM;
-            else if (!strcasecmp(a, "gru")) t->o.type = NN_CELL_GRU;
-            else if (!strcasecmp(a, "rnn")) t->o.type = NN_CELL_RNN;
-            else return cli_usage(&c, "--type: lstm, gru or rnn, not \"%s\"", a);
+            if (!cli_cell_value(&c, &t->o.type)) return U;
         } else if (cli_is(&c, "hidden")) {
             if (!opt_int(&c, 1, NN_MAX_HIDDEN, &t->o.hidden)) return U;
         } else if (cli_is(&c, "layers")) {
@@ -644,7 +641,8 @@ static int finish(session *s)
         rc = cli_fail(&err);
         goto done;
     }
-    if (a->plot && nn_trainer_write_plot(s->tr, a->plot, &err) != NN_OK) rc = cli_fail(&err);
+    if (a->plot && rnnfx_train_plot(a->plot, &fs, log, n_ep, nn_trainer_best_epoch(s->tr), &err) != NN_OK)
+        rc = cli_fail(&err);
 
     const nn_train_opts *o = nn_trainer_opts(s->tr);
     const char *why = end == NN_TRAIN_EARLY_STOP ? "early stopping" : end == NN_TRAIN_INTERRUPTED ? "interrupted" : "the epoch budget";

@@ -22,9 +22,8 @@ void rnnfx_render_opts_init(rnnfx_render_opts *o)
  * its output by its latency L (the resamplers'; 0 without them): it is fed the recording and
  * then L samples of silence, and output sample j + L is written to out[j] - so out[j] lines up
  * with in[j], and the samples are exactly those the plugin plays, L samples later. */
-static nn_status run_pair(const nn_model *m, const rnnfx_audio *in, int c, int pair,
-                          const rnnfx_render_opts *o, rnnfx_audio *out, rnnfx_render_info *info, double *done,
-                          const char *name, nn_error *err)
+static nn_status run_pair(const nn_model *m, const rnnfx_audio *in, int c, int pair, const rnnfx_render_opts *o,
+                          rnnfx_audio *out, rnnfx_render_info *info, double *done, const char *name, nn_error *err)
 {
     size_t chunk = o->block ? o->block : RNNFX_DEFAULT_BLOCK;
     if (chunk > MAX_CHUNK) chunk = MAX_CHUNK;
@@ -63,8 +62,7 @@ static nn_status run_pair(const nn_model *m, const rnnfx_audio *in, int c, int p
         for (int i = 0; i <= pair && skip < n; i++)
             memcpy(out->data[c + i] + (at + skip - lat), w[i] + skip, (n - skip) * sizeof(float));
         at += n;
-        if (o->progress && at <= in->frames)
-            o->progress(o->progress_ctx, (*done + (double)at * (1 + pair)) / scale);
+        if (o->progress && at <= in->frames) o->progress(o->progress_ctx, (*done + (double)at * (1 + pair)) / scale);
     }
     *done += (double)in->frames * (1 + pair);
     rnnfx_stream_free(s);

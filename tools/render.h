@@ -26,20 +26,20 @@
 #define RNNFX_DEFAULT_BLOCK 4096
 
 typedef struct rnnfx_render_opts {
-    size_t block;              /* samples per engine call (RNNFX_DEFAULT_BLOCK) */
-    int channel;               /* -1: every channel; k >= 0: only channel k (0-based), mono out */
-    int resample;              /* 1: run at the model's rate when the audio's differs (default) */
-    int dc_block;              /* 1: the DC blocker on the model's output (default 0) */
-    float cond[NN_MAX_COND];   /* knob values (default 0, the engine's initial value) */
+    size_t block;                                 /* samples per engine call (RNNFX_DEFAULT_BLOCK) */
+    int channel;                                  /* -1: every channel; k >= 0: only channel k (0-based), mono out */
+    int resample;                                 /* 1: run at the model's rate when the audio's differs (default) */
+    int dc_block;                                 /* 1: the DC blocker on the model's output (default 0) */
+    float cond[NN_MAX_COND];                      /* knob values (default 0, the engine's initial value) */
     void (*progress)(void *ctx, double fraction); /* called between blocks; may be NULL */
     void *progress_ctx;
 } rnnfx_render_opts;
 
 typedef struct rnnfx_render_info {
-    double run_rate;      /* the rate the network ran at */
-    int resampled;        /* 1 when the audio was converted to run_rate and back */
-    size_t reset_blocks;  /* blocks the engine zeroed after a non-finite output (all channels) */
-    size_t first_reset;   /* sample (at run_rate) where the first such block started */
+    double run_rate;     /* the rate the network ran at */
+    int resampled;       /* 1 when the audio was converted to run_rate and back */
+    size_t reset_blocks; /* blocks the engine zeroed after a non-finite output (all channels) */
+    size_t first_reset;  /* sample (at run_rate) where the first such block started */
 } rnnfx_render_info;
 
 void rnnfx_render_opts_init(rnnfx_render_opts *o);

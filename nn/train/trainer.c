@@ -81,14 +81,6 @@ json_t *tn_opts_tree(const nn_train_opts *o)
                      "schedule", o->cosine ? "cosine" : "plateau", "lr_min", o->lr_min, "twin_bias", o->twin_bias);
 }
 
-char *nn_train_opts_json(const nn_train_opts *o)
-{
-    json_t *t = tn_opts_tree(o);
-    char *s = t ? json_dumps(t, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9)) : NULL;
-    json_decref(t);
-    return s;
-}
-
 int tn_opts_from_tree(const json_t *j, nn_train_opts *o)
 {
     nn_train_opts_default(o);

@@ -61,14 +61,13 @@ int main(void)
     rnnfx_dc_block_run(&dc, y, n);
     double after = 0;
     for (size_t i = 24000; i < 48000; i++) after = fmax(after, fabs(y[i]));
-    printf("step of 0.01: largest after 0.5 s %.3g (%.1f dB down), last sample %g\n", after,
-           20 * log10(0.01 / after), y[n - 1]);
+    printf("step of 0.01: largest after 0.5 s %.3g (%.1f dB down), last sample %g\n", after, 20 * log10(0.01 / after),
+           y[n - 1]);
     CHECK(after < 0.01 * pow(10, -90 / 20.0), "step: %.3g after 0.5 s", after);
     CHECK(fabs(y[n - 1]) < 0.01 * 1e-15, "step: %g after 5 s", y[n - 1]);
 
     /* Any cut into calls: the same bits. */
-    for (size_t i = 0; i < n; i++)
-        x[i] = (float)(0.3 * sin(0.001 * (double)i) + 0.1 * sin(0.37 * (double)i) + 0.05);
+    for (size_t i = 0; i < n; i++) x[i] = (float)(0.3 * sin(0.001 * (double)i) + 0.1 * sin(0.37 * (double)i) + 0.05);
     memcpy(y, x, n * sizeof *x);
     rnnfx_dc_block_init(&dc, 48000);
     rnnfx_dc_block_run(&dc, y, n);

@@ -24,8 +24,7 @@ static void refuses(const char *what, const void *value, size_t size, const char
     char dst[CAP];
     memset(dst, 'x', sizeof dst);
     const char *why = state_path_read(value, size, dst, sizeof dst);
-    CHECK(why && strstr(why, reason), "%s: %s, expected a refusal saying \"%s\"", what, why ? why : "accepted",
-          reason);
+    CHECK(why && strstr(why, reason), "%s: %s, expected a refusal saying \"%s\"", what, why ? why : "accepted", reason);
     CHECK(dst[0] == '\0', "%s: refused, but dst is \"%.10s...\"", what, dst);
 }
 
@@ -50,7 +49,10 @@ int main(void)
     refuses("nothing", path, 0, "empty");
     refuses("NULL", NULL, 0, "empty");
     refuses("a lone NUL", "", 1, "empty");
-    refuses("binary data", "\x7f" "ELF\x02\x01\x01\x00\x00\x00", 10, "NUL");
+    refuses("binary data",
+            "\x7f"
+            "ELF\x02\x01\x01\x00\x00\x00",
+            10, "NUL");
     refuses("a NUL in the middle (lilv style)", "ab\0cd", 6, "NUL");
     refuses("a NUL in the middle (Carla style)", "ab\0cd", 5, "NUL");
     memset(longest, 'p', CAP);
