@@ -63,7 +63,10 @@ static const char usage[] =
     "                               the recording, else this version's, its length found)\n"
     "  --check                      only find and check the recordings: no training, no -o needed\n"
     "  --json                       with --check: the checks as JSON on stdout\n"
-    "\n"
+    "\n";
+
+/* The help's second half (C11 promises string literals of 4095 bytes, not more). */
+static const char usage_more[] =
     "Network:\n"
     "  --type lstm|gru|rnn (lstm)  --hidden N (16)  --layers N (1)  --no-skip (skip: out += in)\n"
     "  --init MODEL                 start from an existing model's weights (fine-tuning)\n"
@@ -260,7 +263,7 @@ static int parse_args(int argc, char **argv, train_args *t, char ***keep, int *n
 #define U RNNFX_EXIT_USAGE
     while (cli_next(&c)) {
         if (!c.opt) return cli_usage(&c, "unexpected argument \"%s\"", c.arg);
-        if (cli_is(&c, "help")) return cli_help(usage);
+        if (cli_is(&c, "help")) return cli_help(usage), cli_help(usage_more);
         else if (cli_is(&c, "input")) {
             if (!(input = cli_value(&c))) return U;
         } else if (cli_is(&c, "target")) {
