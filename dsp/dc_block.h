@@ -15,6 +15,8 @@
 #ifndef RNNFX_DSP_DC_BLOCK_H
 #define RNNFX_DSP_DC_BLOCK_H
 
+#include "nn.h" /* NN_RT */
+
 #include <stddef.h>
 
 #define RNNFX_DC_BLOCK_HZ 5.0
@@ -28,10 +30,10 @@ typedef struct rnnfx_dc_block {
 void rnnfx_dc_block_init(rnnfx_dc_block *f, double rate);
 
 /* [RT] Forgets the history: as after init. */
-void rnnfx_dc_block_reset(rnnfx_dc_block *f);
+void rnnfx_dc_block_reset(rnnfx_dc_block *f) NN_RT;
 
 /* [RT] Filters x[0..n) in place. The result depends only on the samples, not on how they are cut
  * into calls. */
-void rnnfx_dc_block_run(rnnfx_dc_block *f, float *x, size_t n);
+void rnnfx_dc_block_run(rnnfx_dc_block *f, float *x, size_t n) NN_RT;
 
 #endif

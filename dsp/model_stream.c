@@ -22,6 +22,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* speexdsp allocates in speex_resampler_init only: processing and reset_mem neither allocate nor
+ * lock, but its header says nothing a compiler can check. These two are declared real-time safe
+ * (NN_RT) on that knowledge, and their bodies are exempt from clang's -Wfunction-effects. */
+static void resample(SpeexResamplerState *r, int c, const float *in, spx_uint32_t *in_len, float *out,
+                     spx_uint32_t *out_len) NN_RT;
+static void resampler_reset(SpeexResamplerState *r) NN_RT;
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wfunction-effects"
+#endif
+static void resample(SpeexResamplerState *r, int c, const float *in, spx_uint32_t *in_len, float *out,
+                     spx_uint32_t *out_len)
+{
+    speex_resampler_process_float(r, (spx_uint32_t)c, in, in_len, out, out_len);
+}
+static void resampler_reset(SpeexResamplerState *r) { speex_resampler_reset_mem(r); }
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#endif
+
 /* Zeros the output FIFO starts with: the chain may deliver up to two samples fewer than asked
  * for in one chunk (it catches up in the next), so 4 covers that with room to spare. */
 #define FIFO_PRIME 4
@@ -78,15 +98,16 @@ void rnnfx_stream_free(rnnfx_stream *s)
 
 /* The chain's starting point: FIFO_PRIME zeros in the FIFO, and `pad` zeros through `down`
  * (their output joins the FIFO). Both are pure delay. */
+static const float zeros[MAX_PAD]; /* at file scope: clang proves no static local RT-safe */
+
 static void chain_prime(rnnfx_stream *s)
 {
-    static const float zeros[MAX_PAD];
     for (int c = 0; c < s->n_ch; c++) memset(s->fifo[c], 0, FIFO_PRIME * sizeof(float));
     s->fifo_len = FIFO_PRIME;
     spx_uint32_t got = 0;
     for (int c = 0; c < s->n_ch; c++) {
         spx_uint32_t in_len = s->pad, out_len = s->fifo_cap - s->fifo_len;
-        speex_resampler_process_float(s->down, (spx_uint32_t)c, zeros, &in_len, s->fifo[c] + s->fifo_len, &out_len);
+        resample(s->down, c, zeros, &in_len, s->fifo[c] + s->fifo_len, &out_len);
         got = out_len;
     }
     s->fifo_len += got;
@@ -205,7 +226,7 @@ int rnnfx_stream_run(rnnfx_stream *s, const float *const *in, float *const *out,
     spx_uint32_t m = 0;
     for (int c = 0; c < s->n_ch; c++) {
         spx_uint32_t in_len = n, out_len = s->mcap;
-        speex_resampler_process_float(s->up, (spx_uint32_t)c, in[c], &in_len, s->m_in[c], &out_len);
+        resample(s->up, c, in[c], &in_len, s->m_in[c], &out_len);
         m = out_len;
     }
     int r = m ? run_model(s, (const float *const *)s->m_in, s->m_out, m) : 0;
@@ -213,7 +234,7 @@ int rnnfx_stream_run(rnnfx_stream *s, const float *const *in, float *const *out,
     spx_uint32_t got = 0;
     for (int c = 0; c < s->n_ch; c++) {
         spx_uint32_t in_len = m, out_len = s->fifo_cap - s->fifo_len;
-        speex_resampler_process_float(s->down, (spx_uint32_t)c, s->m_out[c], &in_len, s->fifo[c] + s->fifo_len,
+        resample(s->down, c, s->m_out[c], &in_len, s->fifo[c] + s->fifo_len,
                                       &out_len);
         got = out_len;
     }
@@ -237,8 +258,8 @@ void rnnfx_stream_reset(rnnfx_stream *s)
         rnnfx_dc_block_reset(&s->dc[c]);
     }
     if (s->up) {
-        speex_resampler_reset_mem(s->up);
-        speex_resampler_reset_mem(s->down);
+        resampler_reset(s->up);
+        resampler_reset(s->down);
         chain_prime(s);
     }
 }

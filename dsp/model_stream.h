@@ -48,18 +48,18 @@ void rnnfx_stream_opts_init(rnnfx_stream_opts *o, double rate);
 rnnfx_stream *rnnfx_stream_new(const nn_model *m, const rnnfx_stream_opts *o, const char *name, nn_error *err);
 void rnnfx_stream_free(rnnfx_stream *s); /* NULL is fine */
 
-uint32_t rnnfx_stream_latency(const rnnfx_stream *s); /* [RT] audio samples of delay (0 if not resampled) */
-bool rnnfx_stream_resampled(const rnnfx_stream *s);   /* [RT] */
-double rnnfx_stream_run_rate(const rnnfx_stream *s);  /* [RT] the rate the network runs at */
+uint32_t rnnfx_stream_latency(const rnnfx_stream *s) NN_RT; /* [RT] audio samples of delay (0 if not resampled) */
+bool rnnfx_stream_resampled(const rnnfx_stream *s) NN_RT;   /* [RT] */
+double rnnfx_stream_run_rate(const rnnfx_stream *s) NN_RT;  /* [RT] the rate the network runs at */
 
 /* [RT] Conditioning input k of every channel (takes effect from the next sample). */
-void rnnfx_stream_set_cond(rnnfx_stream *s, int k, float value);
+void rnnfx_stream_set_cond(rnnfx_stream *s, int k, float value) NN_RT;
 
 /* [RT] n <= max_chunk samples per channel: in[c] -> out[c] (out[c] may be in[c]). Returns what
  * nn_run2 returns: bit c set when channel c's state was reset after a non-finite output. */
-int rnnfx_stream_run(rnnfx_stream *s, const float *const *in, float *const *out, uint32_t n);
+int rnnfx_stream_run(rnnfx_stream *s, const float *const *in, float *const *out, uint32_t n) NN_RT;
 
 /* [RT] Back to the start: initial states, resamplers and DC blockers at rest. */
-void rnnfx_stream_reset(rnnfx_stream *s);
+void rnnfx_stream_reset(rnnfx_stream *s) NN_RT;
 
 #endif

@@ -32,24 +32,23 @@ typedef struct Slot Slot;
 Slot *slot_new(const char *path, double host_rate, int n_ch, const float *cond, bool prewarm, nn_error *err);
 void slot_free(Slot *s); /* NULL is fine */
 
-const char *slot_path(const Slot *s); /* [RT] as given to slot_new */
+const char *slot_path(const Slot *s) NN_RT; /* [RT] as given to slot_new */
 /* [RT] The status line, in words: the device the model captures (else its name, else its file),
  * its network, what its knobs are, and the resampling if any - "Hermida Audio Zendrive
  * overdrive, gain 5/5, tone 3/5 (GRU-32) - no knobs", "... (GRU-16) - Knob 1 = tone",
  * "amp.json (LSTM-20) - no knobs; runs at 44.1 kHz, resampled from the host's 48 kHz (latency
  * 97 samples)". */
-const char *slot_summary(const Slot *s);
-uint32_t slot_latency(const Slot *s); /* [RT] host samples the resampling adds (0 if none) */
+const char *slot_summary(const Slot *s) NN_RT;
+uint32_t slot_latency(const Slot *s) NN_RT; /* [RT] host samples the resampling adds (0 if none) */
 
 /* [RT] Conditioning input k of every channel (takes effect from the next sample). */
-void slot_set_cond(Slot *s, int k, float value);
+void slot_set_cond(Slot *s, int k, float value) NN_RT;
 
 /* [RT] n <= SLOT_MAX_CHUNK samples per channel: in[c] -> out[c] (out[c] may be in[c]): exactly
  * rnnfx_stream_run, so exactly what `rnnfx process` computes. */
-void slot_run(Slot *s, const float *const *in, float *const *out, uint32_t n);
+void slot_run(Slot *s, const float *const *in, float *const *out, uint32_t n) NN_RT;
 
 /* [RT] Back to the initial state (after a non-finite input): states, resamplers, DC blockers. */
-void slot_reset(Slot *s);
-
+void slot_reset(Slot *s) NN_RT;
 
 #endif
