@@ -747,7 +747,7 @@ static int finish(session *s)
     if (isfinite(nn_trainer_best_val_esr(s->tr)))
         printf("kept epoch %d: validation ESR %.6g\n", nn_trainer_best_epoch(s->tr), nn_trainer_best_val_esr(s->tr));
     else
-        printf("kept epoch %d (the last: no validation part)\n", nn_trainer_best_epoch(s->tr));
+        printf("kept epoch %d (no validation part: the lowest training loss)\n", nn_trainer_best_epoch(s->tr));
     if (isfinite(fs.meta.test_esr)) printf("test ESR %.6g\n", fs.meta.test_esr);
     for (int i = 0; i < a->n_captures; i++) /* what no model can beat: the device against itself */
         printf("%s: repeatability floor ESR %.3g (the test ESR is %.3g times it)\n", s->reports[i].name,
