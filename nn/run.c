@@ -57,10 +57,11 @@ int nn_run2(nn_state *a, nn_state *b, const float *in_a, const float *in_b, floa
     return r;
 }
 
+static const float prewarm_zeros[256];
+
 void nn_state_prewarm(nn_state *s)
 {
-    static const float zeros[256];
     float out[256];
     nn_state_reset(s);
-    for (size_t done = 0; done < NN_PREWARM_SAMPLES; done += 256) nn_run(s, zeros, out, 256);
+    for (size_t done = 0; done < NN_PREWARM_SAMPLES; done += 256) nn_run(s, prewarm_zeros, out, 256);
 }
