@@ -576,15 +576,16 @@ void rnnfx_capture_report_print(const rnnfx_capture_report *r, FILE *f)
             r->drift_corrected ? ": corrected" : "");
     fprintf(f, "  level         playing RMS %.1f dBFS, peak %.1f dBFS; gain %+.2f dB over the signal\n", r->play_rms_db,
             r->peak_db, r->gain_db);
-    fprintf(f, "  noise floor   %.1f dBFS (SNR %.1f dB)\n", r->noise_db, r->snr_db);
+    if (isfinite(r->noise_db)) fprintf(f, "  noise floor   %.1f dBFS (SNR %.1f dB)\n", r->noise_db, r->snr_db);
+    else
+        fprintf(f, "  noise floor   none: digital silence in the silences\n");
     fprintf(f, "  DC offset     %+.5f\n", r->dc);
     if (r->clip_runs)
         fprintf(f, "  clipping      %.2f ms in %zu runs, the longest %.2f ms at %.2f s\n", r->clip_ms, r->clip_runs,
                 r->clip_longest_ms, r->clip_at_s);
     else
         fprintf(f, "  clipping      none\n");
-    fprintf(f, "  repeatability ESR %.3g between the two copies of the repeated phrase (%.1f dB): the floor\n",
-            r->repeat_esr, 10 * log10(r->repeat_esr));
+    fprintf(f, "  repeatability ESR %.3g between the two copies of the repeated phrase: the floor\n", r->repeat_esr);
 }
 
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }

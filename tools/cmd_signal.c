@@ -34,15 +34,13 @@ static const char usage[] =
     "Options:\n"
     "  -o, --output FILE   the WAV file to write (32-bit float)\n"
     "  --rate R            sample rate in Hz (48000); record at the same rate\n"
-    "  --minutes M         about how long, 1..20 minutes (3)\n"
+    "  --minutes M         about how long, 1..20 minutes (3: 184.5 s); the markers, sweeps, noise,\n"
+    "                      validation and test phrases make the shortest (1) last 96 s\n"
     "  --layout            print the table of segments with their times (also printed after\n"
     "                      writing the file)\n"
     "\n"
-    "The default layout (48000 Hz, 3 minutes), as --layout prints it - times in seconds:\n"
-    "  0-1 silence; 1-2 marker 1; 2-11 the repeated phrase (copy 1); 11-18 sweeps at -30, -18,\n"
-    "  -6 dBFS; 18-22 noise at -40, -28, -16 dBFS; then training phrases, the two validation\n"
-    "  phrases, training phrases, the three test phrases, training phrases; the repeated phrase\n"
-    "  (copy 2), marker 2, one second of silence.\n";
+    "The default layout (48000 Hz, 3 minutes), as --layout prints it; each segment is followed by\n"
+    "a short silence (the noise floor, and the tail of what rang):\n";
 
 int rnnfx_cmd_signal(int argc, char **argv)
 {
@@ -52,7 +50,14 @@ int rnnfx_cmd_signal(int argc, char **argv)
     int minutes = RNNFX_CAPTURE_DEFAULT_MINUTES, layout_only = 0;
     while (cli_next(&c)) {
         if (!c.opt) return cli_usage(&c, "unexpected argument \"%s\"", c.arg);
-        if (cli_is(&c, "help")) return cli_help(usage);
+        if (cli_is(&c, "help")) {
+            cli_help(usage);
+            rnnfx_capture_layout *l = malloc(sizeof *l);
+            if (l && !rnnfx_capture_layout_make(l, RNNFX_CAPTURE_VERSION, 48000, RNNFX_CAPTURE_DEFAULT_MINUTES))
+                rnnfx_capture_print_layout(l, stdout);
+            free(l);
+            return RNNFX_EXIT_OK;
+        }
         if (cli_is(&c, "o") || cli_is(&c, "output")) {
             if (!(out = cli_value(&c))) return RNNFX_EXIT_USAGE;
         } else if (cli_is(&c, "rate")) {

@@ -750,8 +750,12 @@ static int finish(session *s)
         printf("kept epoch %d (no validation part: the lowest training loss)\n", nn_trainer_best_epoch(s->tr));
     if (isfinite(fs.meta.test_esr)) printf("test ESR %.6g\n", fs.meta.test_esr);
     for (int i = 0; i < a->n_captures; i++) /* what no model can beat: the device against itself */
-        printf("%s: repeatability floor ESR %.3g (the test ESR is %.3g times it)\n", s->reports[i].name,
-               s->reports[i].repeat_esr, fs.meta.test_esr / s->reports[i].repeat_esr);
+        if (s->reports[i].repeat_esr > 0)
+            printf("%s: repeatability floor ESR %.3g (the test ESR is %.3g times it)\n", s->reports[i].name,
+                   s->reports[i].repeat_esr, fs.meta.test_esr / s->reports[i].repeat_esr);
+        else
+            printf("%s: repeatability floor ESR 0 (the two copies are identical: no noise, no floor)\n",
+                   s->reports[i].name);
     printf("wrote %s (%s %d x %d, %.0f Hz)\n", a->output, nn_cell_name(o->type), o->layers, o->hidden,
            nn_tdata_rate(s->data));
     const char *why_not = nn_aidax_incompatibility(&fs);
