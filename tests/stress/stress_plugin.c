@@ -28,6 +28,7 @@
  */
 #define _GNU_SOURCE
 #include "check.h"
+#include "dc_block.h"
 #include "host.h"
 #include "music.h"
 #include "nn.h"
@@ -608,13 +609,17 @@ static void check_survivor(Inst *in)
         for (int c = 0; c < in->n_ch; c++) {
             size_t bad = 0, first = 0;
             float *want = NULL;
-            if (phase) { /* the engine, pre-warmed (the model was swapped in while audio ran) */
+            if (phase) { /* the engine, pre-warmed (the model was swapped in while audio ran), then
+                          * the plugin's DC blocker (dsp/dc_block.h) from rest */
                 nn_error err;
                 nn_model *m = nn_model_load_file(path, &err);
                 nn_state *s = nn_state_new(m, &err);
                 nn_state_prewarm(s);
                 want = calloc(n, sizeof(float));
                 nn_run(s, x[c] + start, want + start, n - start);
+                rnnfx_dc_block dc;
+                rnnfx_dc_block_init(&dc, nn_model_sample_rate(m));
+                rnnfx_dc_block_run(&dc, want + start, n - start);
                 nn_state_free(s);
                 nn_model_free(m);
             }
