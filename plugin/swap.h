@@ -61,8 +61,8 @@ typedef struct {
 /* [host] Models will be loaded for `n_ch` (1 or 2) channels at `rate`; fades last `fade_len`
  * samples. `schedule` is run()'s worker, `logger` (may have no log: stderr) is what the worker
  * logs to; both must outlive the Swap. NULL if out of memory. */
-Swap *swap_new(double rate, int n_ch, uint32_t fade_len, LV2_Worker_Schedule *schedule,
-               LV2_Log_Logger *logger, SwapListener listener);
+Swap *swap_new(double rate, int n_ch, uint32_t fade_len, LV2_Worker_Schedule *schedule, LV2_Log_Logger *logger,
+               SwapListener listener);
 /* [host] Frees every slot it holds (playing, fading, waiting, parked, in the trash). Slots in
  * the worker's hands are the host's to let it finish (or free). */
 void swap_free(Swap *sw);
@@ -84,14 +84,14 @@ void swap_audio_ran(Swap *sw);
  * one. May call listener.installed / .failed, and schedule more work. */
 LV2_Worker_Status swap_response(Swap *sw, uint32_t size, const void *data);
 
-Slot *swap_playing(const Swap *sw);     /* [RT] the model that plays (fades in); NULL: none */
-bool swap_fading(const Swap *sw);       /* [RT] a fade goes on (its outgoing model may be NULL) */
-Slot *swap_fading_out(const Swap *sw);  /* [RT] the outgoing model of a fade; NULL: none */
+Slot *swap_playing(const Swap *sw);    /* [RT] the model that plays (fades in); NULL: none */
+bool swap_fading(const Swap *sw);      /* [RT] a fade goes on (its outgoing model may be NULL) */
+Slot *swap_fading_out(const Swap *sw); /* [RT] the outgoing model of a fade; NULL: none */
 /* [RT] The incoming model's gains for the next n samples of a fade (the outgoing one's: 1 -
  * gain); the fade moves on by n. When it ends, the outgoing slot goes to the worker and a model
  * that waited starts fading in. */
 void swap_fade_gains(Swap *sw, float *gain, uint32_t n);
-/* [RT] Knob k of every model that plays (slot_set_cond). */
+/* [RT] Knob k of every model that plays or waits to (slot_set_cond). */
 void swap_set_cond(Swap *sw, int k, float value);
 /* [RT] Every model that plays or waits to starts over (after a non-finite input). */
 void swap_reset(Swap *sw);

@@ -204,12 +204,11 @@ static void print_json(const bench_opts *o, const char *kernel, const char *isa,
     json_t *rows = json_array();
     for (int i = 0; i < nr; i++) {
         double floor_ns = r[i].macs / (gflops / 2.0);
-        json_array_append_new(rows, json_pack("{s:s, s:i, s:s, s:f, s:f, s:f, s:f, s:f, s:f}", "cell",
-                                              nn_cell_name(r[i].cell), "hidden", r[i].hidden, "kernel",
-                                              r[i].kernel, "macs_per_sample",
-                                              r[i].macs, "ns_per_sample", r[i].ns_mono, "floor_ns", floor_ns,
-                                              "ratio_to_floor", r[i].ns_mono / floor_ns, "stereo_ns_per_sample",
-                                              r[i].ns_stereo, "stereo_over_mono", r[i].ns_stereo / r[i].ns_mono));
+        json_array_append_new(
+            rows, json_pack("{s:s, s:i, s:s, s:f, s:f, s:f, s:f, s:f, s:f}", "cell", nn_cell_name(r[i].cell), "hidden",
+                            r[i].hidden, "kernel", r[i].kernel, "macs_per_sample", r[i].macs, "ns_per_sample",
+                            r[i].ns_mono, "floor_ns", floor_ns, "ratio_to_floor", r[i].ns_mono / floor_ns,
+                            "stereo_ns_per_sample", r[i].ns_stereo, "stereo_over_mono", r[i].ns_stereo / r[i].ns_mono));
     }
     json_object_set_new(root, "results", rows);
     char *text = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(6));

@@ -35,7 +35,9 @@ int rnnfx_kernel_from_env(void)
     const char *name = getenv("RNNFX_KERNEL");
     if (!name || !*name) return 0;
     if (rnnfx_kernel_force_option(name, "RNNFX_KERNEL")) return 0;
-    fprintf(stderr, "rnnfx: RNNFX_KERNEL=%s: not a kernel this CPU runs (generic, avx2+fma, avx512; "
-                    "this CPU's best is %s)\n", name, rnnfx_kernel_cpu_best());
+    fprintf(stderr,
+            "rnnfx: RNNFX_KERNEL=%s: not a kernel this CPU runs (generic, avx2+fma, avx512; "
+            "this CPU's best is %s)\n",
+            name, rnnfx_kernel_cpu_best());
     return -1;
 }

@@ -37,10 +37,12 @@ nn_status rnnfx_train_plot(const char *path, const nn_spec *net, const nn_epoch_
                          {{y[0], n, 1, 1, "training loss", "#1f77b4", 1.5, RNNFX_SVG_SOLID},
                           {y[1], n, 1, 1, "validation ESR", "#ff7f0e", 1.5, RNNFX_SVG_SOLID},
                           {y[2], n, 1, 1, "test ESR", "#2ca02c", 1.5, RNNFX_SVG_DASHED}}};
-    /* the kept epoch (best validation ESR), circled on the validation curve */
-    if (kept_epoch > 0 && (size_t)kept_epoch <= n && isfinite(log[kept_epoch - 1].val_esr)) {
-        y[1][n] = (float)log[kept_epoch - 1].val_esr;
-        p.series[3] = (rnnfx_svg_series){y[1] + n, 1, kept_epoch, 1, "kept epoch", "#000", 1.5, RNNFX_SVG_DOTS};
+    /* the kept epoch, circled on the curve that chose it: validation ESR, or without a
+     * validation part the training loss */
+    if (kept_epoch > 0 && (size_t)kept_epoch <= n) {
+        int by = isfinite(log[kept_epoch - 1].val_esr) ? 1 : 0;
+        y[by][n] = y[by][kept_epoch - 1];
+        p.series[3] = (rnnfx_svg_series){y[by] + n, 1, kept_epoch, 1, "kept epoch", "#000", 1.5, RNNFX_SVG_DOTS};
         p.n_series = 4;
     }
     char layers[16] = "", title[160];

@@ -647,8 +647,20 @@ nn_status nn_trainer_run(nn_trainer *t, const char *checkpoint, volatile int *st
         e.val_esr = nn_trainer_eval(t, m, 1);
         e.test_esr = nn_trainer_eval(t, m, 2);
         nn_model_free(m);
-        /* keep the best by validation ESR (without validation: the last) */
-        if (!t->n_clips[1] || (isfinite(e.val_esr) && !(e.val_esr >= t->best_val))) {
+        /* Keep the best by validation ESR. Without validation, by training loss - what the epoch
+         * measured on the training data as it went (never the test part): under the cosine
+         * schedule that is one of the last epochs; under the plateau rule it skips a late
+         * blow-up. (Holding out validation audio costs accuracy: BENCHMARKS.md.) */
+        int better;
+        if (t->n_clips[1]) {
+            better = isfinite(e.val_esr) && !(e.val_esr >= t->best_val);
+        } else {
+            double kept = INFINITY;
+            for (int i = 0; i < t->n_log; i++)
+                if (t->log[i].epoch == t->best_epoch) kept = t->log[i].train_loss;
+            better = isfinite(mean_loss) && (t->best_epoch < 1 || !(mean_loss > kept));
+        }
+        if (better) {
             if (t->n_clips[1]) t->best_val = e.val_esr;
             t->best_epoch = epoch;
             t->since_best = 0;

@@ -89,8 +89,8 @@ int main(void)
             int at;
             double e = max_err(out, y, n, &at);
             printf("%-10s %-28s max |err| %.3g (sample %d)\n", kernel, names[i], e, at);
-            CHECK(e <= 1e-5, "%s [%s]: max error %g at sample %d (ours %.9g, golden %.9g)", names[i], kernel, e,
-                  at, at >= 0 ? out[at] : 0.f, at >= 0 ? y[at] : 0.f);
+            CHECK(e <= 1e-5, "%s [%s]: max error %g at sample %d (ours %.9g, golden %.9g)", names[i], kernel, e, at,
+                  at >= 0 ? out[at] : 0.f, at >= 0 ? y[at] : 0.f);
             /* Block size does not change a bit. */
             run_blocks(m, x, out2, n, 1);
             CHECK(!memcmp(out, out2, sizeof(float) * (size_t)n), "%s: block 1 differs from 4096", names[i]);

@@ -105,8 +105,7 @@ int main(void)
             double e = max_abs(y, ref, N, &at);
             double tol = 2e-5 * fmax(1.0, peak);
             if (e > tol / 10) printf("%-8s %-60s max |err| %.3g (peak %.3g)\n", kernel, what, e, peak);
-            CHECK(e <= tol, "%s [%s]: max error %g at %d (ours %g, reference %g)", what, kernel, e, at, y[at],
-                  ref[at]);
+            CHECK(e <= tol, "%s [%s]: max error %g at %d (ours %g, reference %g)", what, kernel, e, at, y[at], ref[at]);
 
             /* 2. Two channels together: the bits of one channel each. */
             nn_state_reset(a);

@@ -77,8 +77,7 @@ int main(void)
             CHECK(isnan(ys[2]), "%s: f(NaN) = %g, NaN expected", k->name, ys[2]);
             CHECK(fabsf(ys[3] - 1.0f) <= 2e-7f && ys[3] <= 1.0f, "%s: f(1e30) = %.9g", k->name, ys[3]);
             CHECK(fabsf(ys[4] - lo) <= 2e-7f && ys[4] >= lo, "%s: f(-1e30) = %.9g", k->name, ys[4]);
-            if (tanh_)
-                CHECK(ys[5] == 0.0f, "%s: tanh(0) = %.9g, exactly 0 expected", k->name, ys[5]);
+            if (tanh_) CHECK(ys[5] == 0.0f, "%s: tanh(0) = %.9g, exactly 0 expected", k->name, ys[5]);
             else
                 CHECK(fabsf(ys[5] - 0.5f) < 1e-7f, "%s: sigmoid(0) = %.9g", k->name, ys[5]);
         }

@@ -79,8 +79,8 @@ int main(int argc, char **argv)
                       (const char *)NULL);
         g = json_loads(r.out, 0, NULL);
         gk = json_string_value(json_object_get(g, "kernel"));
-        CHECK(r.code == 0 && gk && !strcmp(gk, best), "RNNFX_KERNEL=generic bench --kernel %s: exit %d, kernel %s", best,
-              r.code, gk ? gk : "-");
+        CHECK(r.code == 0 && gk && !strcmp(gk, best), "RNNFX_KERNEL=generic bench --kernel %s: exit %d, kernel %s",
+              best, r.code, gk ? gk : "-");
         json_decref(g);
         cmd_free(&r);
     }

@@ -52,7 +52,8 @@ static void check_info(const ref_model *rm, const char *model, int rate_stated)
     const char *k = json_string_value(json_object_get(j, "kernel"));
     const char *best = json_string_value(json_object_get(j, "kernel_best"));
     CHECK(k && best && !strcmp(k, best) && json_is_null(json_object_get(j, "kernel_forced_by")),
-          "%s: kernel %s, best %s: with nothing forced, the best runs", model, k ? k : "(none)", best ? best : "(none)");
+          "%s: kernel %s, best %s: with nothing forced, the best runs", model, k ? k : "(none)",
+          best ? best : "(none)");
     json_decref(j);
 
     cmd_result r = run_rnnfx("info", model, (const char *)NULL);

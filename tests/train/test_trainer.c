@@ -6,6 +6,7 @@
  *     uninterrupted run; so does a run stopped by its budget and resumed with a larger one;
  *   - the exported model loads, passes its stored self-test exactly, reproduces the reported test
  *     ESR through the engine, and carries its metadata (rate, ESR, knob names, training JSON);
+ *   - without a validation part, the epoch of the lowest training loss is kept and exported;
  *   - conditioning is learned (the knob changes the output as the device's does).
  * All of it with every kernel this CPU runs.
  */
@@ -250,7 +251,35 @@ static void check_trainer(const char *dir)
     nn_tdata_free(other);
     nn_tdata_free(d);
 
-    /* 5. conditioning: a knob (0: drive 1, 1: drive 6) learned as an input */
+    /* 5. without a validation part, the epoch kept is the one of the lowest training loss (never
+     * the test part's choice), and it is what gets exported. A rate too high for the network, no
+     * clipping, no schedule: the loss bounces, so that the last epoch is not the best. */
+    d = make_data((size_t)(10 * RATE), 0);
+    CHECK(nn_tdata_split(d, NN_SPLIT_TIME, 0, 0.15, &err) == NN_OK, "split: %s", err.msg);
+    small_opts(&o, 12, 1);
+    o.lr = 0.08;
+    o.clip = 0;
+    o.cosine = 0;
+    t = train(d, &o, NULL);
+    log = nn_trainer_log(t, &n);
+    int lowest = 0;
+    for (int i = 1; i < n; i++)
+        if (log[i].train_loss <= log[lowest].train_loss) lowest = i;
+    printf("no validation: training loss");
+    for (int i = 0; i < n; i++) printf(" %.4g", log[i].train_loss);
+    printf("; kept epoch %d\n", nn_trainer_best_epoch(t));
+    CHECK(n == 12 && nn_trainer_best_epoch(t) == log[lowest].epoch && isnan(nn_trainer_best_val_esr(t)),
+          "no validation: kept epoch %d, the lowest training loss is epoch %d's", nn_trainer_best_epoch(t),
+          log[lowest].epoch);
+    CHECK(lowest != n - 1, "the loss did not bounce: this part of the test proves nothing");
+    CHECK(nn_trainer_final_spec(t, NULL, &fs, &err) == NN_OK, "final spec: %s", err.msg);
+    CHECK(fs.meta.test_esr == log[lowest].test_esr, "exported test ESR %.9g, epoch %d's %.9g", fs.meta.test_esr,
+          log[lowest].epoch, log[lowest].test_esr);
+    nn_spec_free(&fs);
+    nn_trainer_free(t);
+    nn_tdata_free(d);
+
+    /* 6. conditioning: a knob (0: drive 1, 1: drive 6) learned as an input */
     d = make_data((size_t)(8 * RATE), 1);
     small_opts(&o, 40, 1);
     t = train(d, &o, NULL);
