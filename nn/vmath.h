@@ -112,7 +112,8 @@ static inline vf v_round(vf x)
  *
  * Exact properties on every kernel (the trainer relies on the first: padded hidden units stay
  * silent only while tanh(0) is 0): tanh(+-0) = +-0, tanh(-x) = -tanh(x), sigmoid(0) = 0.5;
- * |tanh| exceeds 1 by one ulp at most; NaN in, NaN out (v_min/v_max keep the NaN in their second operand, x * x too).
+ * |tanh| exceeds 1 by one ulp at most; NaN in, NaN out (v_min/v_max keep the NaN in their second
+ * operand, x * x too).
  *
  * sigmoid(x) = 0.5 + 0.5 tanh(x / 2), with the halving folded into its own coefficients
  * (p_k / 4^(k+1), q_k / 4^k), so that it costs one addition more than tanh.
