@@ -118,7 +118,8 @@ static inline vf v_round(vf x)
  * sigmoid(x) = 0.5 + 0.5 tanh(x / 2), with the halving folded into its own coefficients
  * (p_k / 4^(k+1), q_k / 4^k), so that it costs one addition more than tanh.
  */
-static inline __attribute__((always_inline)) vf v_odd_rational(vf x, float lim, const float p[5], const float q[5])
+static inline __attribute__((always_inline)) vf v_odd_rational(vf x, float lim, const float p[5],
+                                                               const float q[5])
 {
     vf t = v_min(v_set1(lim * lim), x * x);
     vf xc = v_max(v_set1(-lim), v_min(v_set1(lim), x));
