@@ -28,8 +28,4 @@ int nn_act_parse(const char *name, nn_act *out);
  * written as metadata.samplerate. */
 json_t *nn_keras_tree(const nn_spec *s, double sample_rate);
 
-/* Writes `len` bytes to `path` atomically: a temporary file in the same folder, flushed and
- * synced, then renamed over `path`. On failure nothing at `path` changes. */
-int nn_write_file_atomic(const char *path, const char *data, size_t len, nn_error *err);
-
 #endif

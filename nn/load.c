@@ -9,10 +9,6 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-/* Legitimate models are far smaller (4 x LSTM-256 is ~40 MB of JSON); bigger files are refused
- * before parsing so that a hostile file cannot make us allocate gigabytes. */
-#define MAX_MODEL_BYTES ((size_t)64 << 20)
-
 static int looks_binary(const char *data, size_t len)
 {
     size_t n = len < 4096 ? len : 4096, odd = 0;
@@ -46,9 +42,9 @@ nn_model *nn_model_load_buffer(const char *data, size_t len, const char *name, n
         nn_fail(err, NN_ERR_FORMAT, name, "empty file");
         return NULL;
     }
-    if (len > MAX_MODEL_BYTES) {
+    if (len > NN_MAX_FILE_BYTES) {
         nn_fail(err, NN_ERR_LIMIT, name, "file too large (%zu MB; models are at most %zu MB)", len >> 20,
-                MAX_MODEL_BYTES >> 20);
+                NN_MAX_FILE_BYTES >> 20);
         return NULL;
     }
     if (looks_binary(data, len)) {
@@ -106,10 +102,10 @@ nn_model *nn_model_load_file(const char *path, nn_error *err)
         nn_fail(err, NN_ERR_IO, path, dir ? "is a directory, not a model file" : "not a regular file");
         return NULL;
     }
-    if ((unsigned long long)st.st_size > MAX_MODEL_BYTES) {
+    if ((unsigned long long)st.st_size > NN_MAX_FILE_BYTES) {
         fclose(f);
         nn_fail(err, NN_ERR_LIMIT, path, "file too large (%llu MB; models are at most %zu MB)",
-                (unsigned long long)st.st_size >> 20, MAX_MODEL_BYTES >> 20);
+                (unsigned long long)st.st_size >> 20, NN_MAX_FILE_BYTES >> 20);
         return NULL;
     }
     size_t cap = (size_t)st.st_size;

@@ -47,8 +47,6 @@ void nn_state_free(nn_state *s)
     nn_aligned_free(s);
 }
 
-const nn_model *nn_state_model(const nn_state *s) { return s->m; }
-
 void nn_state_reset(nn_state *s)
 {
     const nn_model *m = s->m;

@@ -112,13 +112,13 @@ static inline vf v_round(vf x)
  *
  * Exact properties on every kernel (the trainer relies on the first: padded hidden units stay
  * silent only while tanh(0) is 0): tanh(+-0) = +-0, tanh(-x) = -tanh(x), sigmoid(0) = 0.5;
- * |tanh| exceeds 1 by one ulp at most; NaN in, NaN out (v_min/v_max keep the NaN in their second
+ * |tanh| <= 1 and 0 <= sigmoid <= 1; NaN in, NaN out (v_min/v_max keep the NaN in their second
  * operand, x * x too).
  *
  * sigmoid(x) = 0.5 + 0.5 tanh(x / 2), with the halving folded into its own coefficients
  * (p_k / 4^(k+1), q_k / 4^k), so that it costs one addition more than tanh.
  */
-static inline __attribute__((always_inline)) vf v_odd_rational(vf x, float lim, const float p[5],
+static inline __attribute__((always_inline)) vf v_odd_rational(vf x, float lim, float bound, const float p[5],
                                                                const float q[5])
 {
     vf t = v_min(v_set1(lim * lim), x * x);
@@ -128,7 +128,9 @@ static inline __attribute__((always_inline)) vf v_odd_rational(vf x, float lim, 
     vf qa = t * q[1] + q[0], qb = t2 * q[4] + (t * q[3] + q[2]);
     vf num = (xc * t2) * pb + xc * pa; /* x P(t): x enters beside the polynomial, not after */
     vf den = t2 * qb + qa;
-    return num / den;
+    /* The quotient may round one or two ulps past the function's range near saturation;
+     * clamped to +-bound so that the range holds exactly (costs two cycles more). */
+    return v_max(v_set1(-bound), v_min(v_set1(bound), num / den));
 }
 
 static inline vf v_tanh(vf x)
@@ -136,7 +138,7 @@ static inline vf v_tanh(vf x)
     static const float p[5] = {9.999999064e-01f, 1.337319182e-01f, 3.486574920e-03f, 2.047171580e-05f,
                                1.318406473e-08f};
     static const float q[5] = {1.0f, 4.670648869e-01f, 2.584195266e-02f, 3.271373985e-04f, 7.702598402e-07f};
-    return v_odd_rational(x, 9.0f, p, q);
+    return v_odd_rational(x, 9.0f, 1.0f, p, q);
 }
 
 static inline vf v_sigmoid(vf x)
@@ -144,7 +146,7 @@ static inline vf v_sigmoid(vf x)
     static const float p[5] = {2.499999766e-01f, 8.358244889e-03f, 5.447773312e-05f, 7.996763985e-08f,
                                1.287506321e-11f};
     static const float q[5] = {1.0f, 1.167662217e-01f, 1.615122041e-03f, 5.111521851e-06f, 3.008827501e-09f};
-    return v_odd_rational(x, 18.0f, p, q) + 0.5f;
+    return v_odd_rational(x, 18.0f, 0.5f, p, q) + 0.5f;
 }
 
 static inline vf v_relu(vf x) { return v_max(v_set1(0.0f), x); }

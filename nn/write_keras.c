@@ -154,7 +154,7 @@ json_t *nn_keras_tree(const nn_spec *s, double sample_rate)
     return root;
 }
 
-int nn_model_write_keras(const nn_model *model, const char *path, nn_error *err)
+nn_status nn_model_write_keras(const nn_model *model, const char *path, nn_error *err)
 {
     /* The effective rate: a GuitarML model (44.1 kHz by convention) must not become 48 kHz. */
     json_t *root = nn_keras_tree(nn_model_spec(model), nn_model_sample_rate(model));
@@ -164,12 +164,12 @@ int nn_model_write_keras(const nn_model *model, const char *path, nn_error *err)
     if (!text) return nn_fail(err, NN_ERR_NOMEM, path, "out of memory while encoding JSON");
     size_t len = strlen(text);
     text[len] = '\0';
-    int r = nn_write_file_atomic(path, text, len, err);
+    nn_status r = nn_write_file_atomic(path, text, len, err);
     free(text);
     return r;
 }
 
-int nn_write_file_atomic(const char *path, const char *data, size_t len, nn_error *err)
+nn_status nn_write_file_atomic(const char *path, const char *data, size_t len, nn_error *err)
 {
     size_t n = strlen(path);
     char *tmp = malloc(n + 16);

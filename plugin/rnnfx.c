@@ -9,7 +9,9 @@
  *                carry patch messages (the model is a *parameter*, set by a patch:Set message);
  *   the worker   loading a model reads a file and allocates: never in the audio thread. run()
  *                asks the host's worker thread to do it; the worker hands back a ready Slot;
- *                the Slot that it replaces goes back to the worker to be freed;
+ *                the Slot that it replaces goes back to the worker to be freed. That
+ *                conversation, and the fade from one model to the next, is the Swap (swap.c):
+ *                this file passes it the messages and plays what it says plays;
  *   state        the model's path is saved with the session and loaded again on restore;
  *   smoothing    every change the listener could hear (gains, mix, bypass, knobs, a new model)
  *                is a ramp, never a step.
@@ -19,6 +21,8 @@
 #include "fpenv.h"
 #include "nn.h"
 #include "slot.h"
+#include "state_path.h"
+#include "swap.h"
 #include "uris.h"
 
 #include <lv2/atom/forge.h>
@@ -34,13 +38,11 @@
 #include <lv2/worker/worker.h>
 
 #include <math.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* ---- Ports ----------------------------------------------------------------------------------
  * The indices of ttl/rnnfx.ttl. Both plugins share them; the stereo one adds a right channel at
@@ -50,7 +52,7 @@ enum {
     PORT_NOTIFY,      /* atom output: the model's path, the status line */
     PORT_INPUT_GAIN,  /* dB, before the model ("drive") */
     PORT_OUTPUT_LEVEL,/* dB, after the model */
-    PORT_MIX,         /* 0 = dry .. 1 = wet */
+    PORT_MIX,         /* %: 0 = dry .. 100 = wet */
     PORT_ENABLED,     /* lv2:enabled: 0 = bypass (a fade to the dry signal) */
     PORT_COND1,       /* the model's conditioning inputs (0..1), when it has them */
     PORT_COND2,
@@ -65,34 +67,7 @@ enum {
 #define N_COND 3                 /* knobs; models take 0..NN_MAX_COND of them */
 #define RAMP_SECONDS 0.020       /* gains, mix, bypass, knobs and model swaps */
 #define COND_CHUNK 32            /* while a knob moves, it is applied every 32 samples */
-#define MODEL_PATH_MAX 4096
 #define DRY_LEN 4096             /* dry delay line: room for any slot's latency + a chunk */
-#define TRASH_MAX 32
-
-/* ---- Messages between run() and the worker ---------------------------------------------------
- * The host copies them through a ring buffer, so they are plain bytes: a type tag, then data.
- * A Slot travels as a pointer: only its ownership moves, never its bytes. */
-typedef enum { MSG_LOAD, MSG_FREE, MSG_LOADED, MSG_FAILED } MsgType;
-
-typedef struct {
-    MsgType type;               /* MSG_LOAD: run() or restore() -> worker */
-    bool from_run;              /* false: scheduled by restore() */
-    bool prewarm;               /* audio runs already: the model will fade in (see slot_new) */
-    float cond[NN_MAX_COND];    /* the knobs, so that the states match what will play */
-    uint32_t path_len;          /* the path follows, NUL-terminated; "" means "no model" */
-} LoadMsg;
-
-typedef struct {
-    MsgType type;               /* MSG_FREE: run() -> worker;  MSG_LOADED: worker -> run() */
-    bool from_run;
-    Slot *slot;                 /* MSG_LOADED with NULL: the model was unset */
-} SlotMsg;
-
-typedef struct {
-    MsgType type;               /* MSG_FAILED: worker -> run() */
-    bool from_run;
-    char text[sizeof(((nn_error *)0)->msg) + 16];
-} FailedMsg;
 
 /* A control smoothed by a linear ramp. */
 typedef struct {
@@ -124,21 +99,8 @@ typedef struct {
     uint32_t ramp_len;
     uint32_t max_block, nominal_block; /* the host's options, for the log: run() takes any size */
 
-    /* The models. Only the audio thread touches these (and instantiate/activate/cleanup and a
-     * restore() without a worker, which the host never runs beside run()). */
-    Slot *cur;          /* playing; NULL: audio passes through */
-    Slot *old;          /* fading out while `cur` fades in */
-    bool fading;
-    uint32_t fade_pos;
-    Slot *next;         /* arrived during a fade: plays when it ends */
-    bool has_next;
-    bool loading;       /* a MSG_LOAD from run() is with the worker */
-    bool want;          /* a request waits for that one to finish (only the latest is kept) */
-    Slot *parked;       /* loaded, but a newer request is on its way: plays if that one fails */
-    bool has_parked;
-    bool ran;           /* audio has run since activate(): swaps must fade from now on */
-    Slot *trash[TRASH_MAX]; /* to free, when the worker's queue had no room */
-    int n_trash;
+    /* The models: the one playing, the one fading out, the requests and the worker (swap.h). */
+    Swap *swap;
 
     /* Smoothed controls */
     Ramp in_gain, out_gain, wet, on, knob[N_COND];
@@ -157,17 +119,6 @@ typedef struct {
     /* What to tell on the notify port at the next run() */
     bool tell_model, tell_status;
     char status[640];
-
-    /* The path of the model playing (or about to), for notify and for save(), which the host
-     * may call while run() runs: a sequence lock (odd while being written) keeps it whole. */
-    atomic_uint path_seq;
-    char path[MODEL_PATH_MAX];
-
-    /* Load requests: the one being built, and the latest waiting for the worker */
-    union {
-        LoadMsg head;
-        char bytes[sizeof(LoadMsg) + MODEL_PATH_MAX];
-    } req, wanted;
 
     unsigned long nonfinite_blocks;
 } Rnnfx;
@@ -220,13 +171,6 @@ static void ramp_fill(Ramp *r, float *dst, uint32_t n)
     for (uint32_t i = 0; i < n; i++) dst[i] = ramp_next(r);
 }
 
-static bool all_finite(const float *x, uint32_t n)
-{
-    float acc = 0.0f;
-    for (uint32_t i = 0; i < n; i++) acc += x[i] * 0.0f; /* NaN iff some x[i] is NaN or Inf */
-    return acc == 0.0f;
-}
-
 /* The status line (audio thread too: plain copies, no formatting). */
 static void status_set(Rnnfx *self, const char *prefix, const char *text)
 {
@@ -239,145 +183,27 @@ static void status_set(Rnnfx *self, const char *prefix, const char *text)
     self->tell_status = true;
 }
 
-/* The audio thread publishes the path; save() reads it (see Rnnfx.path_seq). */
-static void path_publish(Rnnfx *self, const char *path)
-{
-    atomic_fetch_add_explicit(&self->path_seq, 1, memory_order_acq_rel); /* odd: writing */
-    size_t n = strlen(path);
-    if (n >= MODEL_PATH_MAX) n = MODEL_PATH_MAX - 1;
-    memcpy(self->path, path, n);
-    self->path[n] = '\0';
-    atomic_fetch_add_explicit(&self->path_seq, 1, memory_order_release); /* even: done */
-}
-
-static void path_copy(Rnnfx *self, char *dst)
-{
-    for (;;) {
-        unsigned s1 = atomic_load_explicit(&self->path_seq, memory_order_acquire);
-        if (!(s1 & 1u)) {
-            memcpy(dst, self->path, MODEL_PATH_MAX);
-            atomic_thread_fence(memory_order_acquire);
-            if (atomic_load_explicit(&self->path_seq, memory_order_relaxed) == s1) break;
-        }
-        struct timespec ts = {0, 100000};
-        nanosleep(&ts, NULL);
-    }
-    dst[MODEL_PATH_MAX - 1] = '\0';
-}
-
 /* ---- The worker -------------------------------------------------------------------------------
- * work() runs in a thread of the host's that may take its time. It loads models and frees them;
- * it never touches what the audio thread owns. Its answers go back through respond() and arrive
- * in work_response(), in the audio thread. */
-
-static LV2_Worker_Status respond_retry(LV2_Worker_Respond_Function respond, LV2_Worker_Respond_Handle handle,
-                                       uint32_t size, const void *data)
-{
-    /* The host's queue back to the audio thread may be full for a moment: try for a second. */
-    for (int tries = 0; tries < 100; tries++) {
-        if (respond(handle, size, data) == LV2_WORKER_SUCCESS) return LV2_WORKER_SUCCESS;
-        struct timespec ts = {0, 10000000};
-        nanosleep(&ts, NULL);
-    }
-    return LV2_WORKER_ERR_NO_SPACE;
-}
+ * work() runs in a thread of the host's that may take its time; work_response() in the audio
+ * thread, with the worker's answers. The Swap does both sides (swap.h); what this file adds is
+ * what the listener hears when a model changes, or fails to. */
 
 static LV2_Worker_Status work(LV2_Handle instance, LV2_Worker_Respond_Function respond,
                               LV2_Worker_Respond_Handle handle, uint32_t size, const void *data)
 {
-    Rnnfx *self = (Rnnfx *)instance;
-    const MsgType type = *(const MsgType *)data;
-
-    if (type == MSG_FREE && size >= sizeof(SlotMsg)) {
-        slot_free(((const SlotMsg *)data)->slot);
-        return LV2_WORKER_SUCCESS;
-    }
-    if (type != MSG_LOAD || size < sizeof(LoadMsg)) return LV2_WORKER_ERR_UNKNOWN;
-
-    const LoadMsg *req = (const LoadMsg *)data;
-    const char *path = (const char *)(req + 1);
-    if (size < sizeof(LoadMsg) + req->path_len + 1 || path[req->path_len] != '\0') return LV2_WORKER_ERR_UNKNOWN;
-
-    SlotMsg ok = {MSG_LOADED, req->from_run, NULL};
-    if (path[0]) {
-        nn_error err = {NN_OK, ""};
-        ok.slot = slot_new(path, self->rate, self->n_ch, req->cond, req->prewarm, &err);
-        if (!ok.slot) {
-            lv2_log_error(&self->logger, "rnnfx: %s\n", err.msg);
-            FailedMsg bad = {MSG_FAILED, req->from_run, ""};
-            snprintf(bad.text, sizeof bad.text, "%s", err.msg);
-            return respond_retry(respond, handle, sizeof bad, &bad);
-        }
-        lv2_log_note(&self->logger, "rnnfx: loaded %s\n", slot_summary(ok.slot));
-    }
-    if (respond_retry(respond, handle, sizeof ok, &ok) != LV2_WORKER_SUCCESS) {
-        lv2_log_error(&self->logger, "rnnfx: the host's worker queue stays full; %s dropped\n", path);
-        slot_free(ok.slot);
-        return LV2_WORKER_ERR_NO_SPACE;
-    }
-    return LV2_WORKER_SUCCESS;
+    return swap_work(((Rnnfx *)instance)->swap, respond, handle, size, data);
 }
 
-/* Hands a slot to the worker to be freed (audio thread). If the queue is full it waits in the
- * trash until the next run(). */
-static void discard(Rnnfx *self, Slot *s)
+static LV2_Worker_Status work_response(LV2_Handle instance, uint32_t size, const void *data)
 {
-    if (!s) return;
-    SlotMsg msg = {MSG_FREE, true, s};
-    if (self->schedule->schedule_work(self->schedule->handle, sizeof msg, &msg) == LV2_WORKER_SUCCESS) return;
-    if (self->n_trash < TRASH_MAX) self->trash[self->n_trash++] = s;
-    /* else: lost (a leak, never a crash); a host whose queue stays full has stopped anyway */
+    return swap_response(((Rnnfx *)instance)->swap, size, data);
 }
 
-static void empty_trash(Rnnfx *self)
+/* A new model (or none) plays from now on, with the knobs as they are (audio thread, or a
+ * restore() without a worker). */
+static void model_installed(void *ctx, Slot *s)
 {
-    int n = self->n_trash;
-    self->n_trash = 0;
-    for (int i = 0; i < n; i++) discard(self, self->trash[i]);
-}
-
-/* Sends the waiting request to the worker, unless a load is already in flight: then it waits
- * for that one to answer. Requests made meanwhile replace each other, so a storm of patch:Set
- * messages costs at most two loads. */
-static void send_wanted(Rnnfx *self)
-{
-    if (!self->want || self->loading) return;
-    uint32_t size = (uint32_t)sizeof(LoadMsg) + self->wanted.head.path_len + 1;
-    memcpy(self->req.bytes, self->wanted.bytes, size);
-    for (int k = 0; k < NN_MAX_COND; k++) self->req.head.cond[k] = k < N_COND ? self->knob[k].target : 0.0f;
-    self->req.head.prewarm = self->ran;
-    /* Set before scheduling: a host that runs the worker synchronously (while exporting) calls
-     * work_response() from inside schedule_work(). */
-    self->loading = true;
-    self->want = false;
-    if (self->schedule->schedule_work(self->schedule->handle, size, self->req.bytes) != LV2_WORKER_SUCCESS) {
-        self->loading = false; /* try again at the next run() */
-        self->want = true;
-    }
-}
-
-static void request_load(Rnnfx *self, const char *path, uint32_t len)
-{
-    if (len >= MODEL_PATH_MAX) {
-        status_set(self, "error: ", "model path too long");
-        return;
-    }
-    self->wanted.head.type = MSG_LOAD;
-    self->wanted.head.from_run = true;
-    self->wanted.head.path_len = len;
-    char *dst = (char *)(&self->wanted.head + 1);
-    memcpy(dst, path, len);
-    dst[len] = '\0';
-    self->want = true;
-    send_wanted(self);
-}
-
-/* A new slot (or NULL: no model) starts playing. Before any audio it simply replaces what was
- * there, in its initial state (as `rnnfx process` starts a file); while audio runs it was
- * pre-warmed by the worker, and fades in over RAMP_SECONDS while the old one fades out. */
-static void install(Rnnfx *self, Slot *s)
-{
-    path_publish(self, s ? slot_path(s) : "");
+    Rnnfx *self = (Rnnfx *)ctx;
     if (s) {
         for (int k = 0; k < N_COND; k++) slot_set_cond(s, k, self->knob_sent[k]);
         status_set(self, "loaded ", slot_summary(s));
@@ -385,58 +211,11 @@ static void install(Rnnfx *self, Slot *s)
         status_set(self, "", "no model loaded: passing audio through");
     }
     self->tell_model = true;
-
-    if (!self->ran) {
-        discard(self, self->old);
-        if (self->has_next) discard(self, self->next);
-        discard(self, self->cur);
-        self->cur = s;
-        self->old = self->next = NULL;
-        self->fading = self->has_next = false;
-    } else if (self->fading) {
-        if (self->has_next) discard(self, self->next);
-        self->next = s;
-        self->has_next = true;
-    } else {
-        self->old = self->cur;
-        self->cur = s;
-        self->fading = true;
-        self->fade_pos = 0;
-    }
 }
 
-static LV2_Worker_Status work_response(LV2_Handle instance, uint32_t size, const void *data)
+static void model_failed(void *ctx, const char *why)
 {
-    Rnnfx *self = (Rnnfx *)instance;
-    const MsgType type = *(const MsgType *)data;
-    bool from_run = false;
-
-    /* The latest request that loads wins. A model that arrives when a newer request is already
-     * waiting is parked: it plays only if that newer one fails. */
-    if (type == MSG_LOADED && size >= sizeof(SlotMsg)) {
-        const SlotMsg *msg = (const SlotMsg *)data;
-        from_run = msg->from_run;
-        if (from_run) self->loading = false;
-        if (self->has_parked) discard(self, self->parked);
-        self->has_parked = from_run && self->want;
-        if (self->has_parked)
-            self->parked = msg->slot;
-        else
-            install(self, msg->slot);
-    } else if (type == MSG_FAILED && size >= sizeof(FailedMsg)) {
-        const FailedMsg *msg = (const FailedMsg *)data;
-        from_run = msg->from_run;
-        if (from_run) self->loading = false;
-        if (self->has_parked && !self->want) { /* the last good request plays after all */
-            install(self, self->parked);
-            self->has_parked = false;
-        }
-        status_set(self, "error: ", msg->text); /* what played goes on playing */
-    } else {
-        return LV2_WORKER_ERR_UNKNOWN;
-    }
-    send_wanted(self);
-    return LV2_WORKER_SUCCESS;
+    status_set((Rnnfx *)ctx, "error: ", why);
 }
 
 /* ---- Instantiation ---------------------------------------------------------------------------- */
@@ -476,7 +255,12 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate, con
     self->n_ch = !strcmp(descriptor->URI, RNNFX_STEREO_URI) ? 2 : 1;
     self->ramp_len = (uint32_t)lround(rate * RAMP_SECONDS);
     if (self->ramp_len < 1) self->ramp_len = 1;
-    atomic_init(&self->path_seq, 0u);
+    SwapListener listener = {self, model_installed, model_failed};
+    self->swap = swap_new(rate, self->n_ch, self->ramp_len, self->schedule, &self->logger, listener);
+    if (!self->swap) {
+        free(self);
+        return NULL;
+    }
     status_set(self, "", "no model loaded: passing audio through");
     lv2_log_note(&self->logger, "rnnfx: %s at %g Hz (blocks: nominal %u, max %u; 0 = not said): no model loaded yet, "
                  "audio passes through\n", self->n_ch == 2 ? "stereo" : "mono", rate, self->nominal_block, self->max_block);
@@ -510,20 +294,8 @@ static void connect_port(LV2_Handle instance, uint32_t port, void *data)
 static void activate(LV2_Handle instance)
 {
     Rnnfx *self = (Rnnfx *)instance;
-    if (self->fading) { /* finish an interrupted swap at once */
-        slot_free(self->old);
-        self->old = NULL;
-        self->fading = false;
-        if (self->has_next) {
-            slot_free(self->cur);
-            self->cur = self->next;
-            self->next = NULL;
-            self->has_next = false;
-        }
-    }
-    if (self->cur) slot_reset(self->cur);
+    swap_activate(self->swap);
     memset(self->dry, 0, sizeof self->dry);
-    self->ran = false;
     self->snap = true;
 }
 
@@ -532,11 +304,7 @@ static void deactivate(LV2_Handle instance) { (void)instance; }
 static void cleanup(LV2_Handle instance)
 {
     Rnnfx *self = (Rnnfx *)instance;
-    slot_free(self->cur);
-    slot_free(self->old);
-    slot_free(self->next);
-    if (self->has_parked) slot_free(self->parked);
-    for (int i = 0; i < self->n_trash; i++) slot_free(self->trash[i]);
+    swap_free(self->swap);
     free(self);
 }
 
@@ -551,7 +319,7 @@ static void handle_event(Rnnfx *self, const LV2_Atom_Event *ev)
     if (obj->body.otype == u->patch_Set) {
         uint32_t len = 0;
         const char *path = uris_read_set_path(u, obj, u->rnnfx_model, &len);
-        if (path) request_load(self, path, len);
+        if (path) swap_request(self->swap, path, len);
     } else if (obj->body.otype == u->patch_Get) {
         const LV2_Atom_URID *property = NULL;
         lv2_atom_object_get(obj, u->patch_property, &property, 0);
@@ -563,9 +331,10 @@ static void handle_event(Rnnfx *self, const LV2_Atom_Event *ev)
 
 static void tell(Rnnfx *self)
 {
-    if (self->tell_model && self->path[0])
-        uris_write_set(&self->forge, &self->uris, self->uris.rnnfx_model, self->uris.atom_Path, self->path,
-                       (uint32_t)strlen(self->path));
+    const char *path = swap_path(self->swap);
+    if (self->tell_model && path[0])
+        uris_write_set(&self->forge, &self->uris, self->uris.rnnfx_model, self->uris.atom_Path, path,
+                       (uint32_t)strlen(path));
     if (self->tell_status)
         uris_write_set(&self->forge, &self->uris, self->uris.rnnfx_status, self->uris.atom_String, self->status,
                        (uint32_t)strlen(self->status));
@@ -577,7 +346,7 @@ static void read_controls(Rnnfx *self)
 {
     float gin = db_to_gain(port_value(self->input_gain, -24.0f, 24.0f, 0.0f));
     float gout = db_to_gain(port_value(self->output_level, -24.0f, 24.0f, 0.0f));
-    float mix = port_value(self->mix, 0.0f, 1.0f, 1.0f);
+    float mix = port_value(self->mix, 0.0f, 100.0f, 100.0f) / 100.0f; /* % -> 0..1 (100 % is exactly 1) */
     float on = port_value(self->enabled, 0.0f, 1.0f, 1.0f) > 0.5f ? 1.0f : 0.0f;
     if (self->snap) {
         ramp_snap(&self->in_gain, gin);
@@ -613,8 +382,7 @@ static void apply_knobs(Rnnfx *self, uint32_t n)
         ramp_skip(&self->knob[k], n);
         if (v == self->knob_sent[k]) continue;
         self->knob_sent[k] = v;
-        if (self->cur) slot_set_cond(self->cur, k, v);
-        if (self->old) slot_set_cond(self->old, k, v);
+        swap_set_cond(self->swap, k, v);
     }
 }
 
@@ -644,21 +412,6 @@ static void render(Rnnfx *self, Slot *s, float (*y)[SLOT_MAX_CHUNK], uint32_t n)
             y[c][i] = self->s_mix[i] * self->s_gout[i] * w[c][i] + (1.0f - self->s_mix[i]) * self->s_d[c][i];
 }
 
-static void end_fade(Rnnfx *self)
-{
-    discard(self, self->old);
-    self->old = NULL;
-    self->fading = false;
-    if (self->has_next) { /* the latest arrival fades in next */
-        self->old = self->cur;
-        self->cur = self->next;
-        self->next = NULL;
-        self->has_next = false;
-        self->fading = true;
-        self->fade_pos = 0;
-    }
-}
-
 /* n <= SLOT_MAX_CHUNK samples from offset `off` of the host's buffers. */
 static void process_chunk(Rnnfx *self, uint32_t off, uint32_t n)
 {
@@ -676,9 +429,10 @@ static void process_chunk(Rnnfx *self, uint32_t off, uint32_t n)
     /* Gains at 0 dB, mix fully wet, not bypassed, no swap: the model's output is the plugin's,
      * bit for bit what the engine gives (and what `rnnfx process` writes). */
     bool plain = ramp_at(&self->in_gain, 1.0f) && ramp_at(&self->out_gain, 1.0f) && ramp_at(&self->wet, 1.0f) &&
-                 ramp_at(&self->on, 1.0f) && !self->fading;
-    if (plain && self->cur) {
-        slot_run(self->cur, in, out, n);
+                 ramp_at(&self->on, 1.0f) && !swap_fading(self->swap);
+    Slot *cur = swap_playing(self->swap), *old = swap_fading_out(self->swap);
+    if (plain && cur) {
+        slot_run(cur, in, out, n);
         return;
     }
 
@@ -689,20 +443,18 @@ static void process_chunk(Rnnfx *self, uint32_t off, uint32_t n)
     for (int c = 0; c < nch; c++)
         for (uint32_t i = 0; i < n; i++) self->s_x[c][i] = in[c][i] * self->s_gin[i];
 
-    render(self, self->cur, self->s_y, n);
-    /* (end_fade may start the next swap: the delays of this chunk are those of the models it played) */
-    uint32_t delay = self->cur ? slot_latency(self->cur) : 0, old_delay = self->old ? slot_latency(self->old) : 0;
-    bool fading = self->fading;
+    render(self, cur, self->s_y, n);
+    /* (the fade's end may start the next swap: the delays of this chunk are those of the models
+     * it played) */
+    uint32_t delay = cur ? slot_latency(cur) : 0, old_delay = old ? slot_latency(old) : 0;
+    bool fading = swap_fading(self->swap);
     if (fading) { /* both models run; the new one fades in, the old one out */
-        render(self, self->old, self->s_yo, n);
+        render(self, old, self->s_yo, n);
+        swap_fade_gains(self->swap, self->s_fade, n);
         for (uint32_t i = 0; i < n; i++) {
-            uint32_t pos = self->fade_pos + i + 1;
-            float f = pos >= self->ramp_len ? 1.0f : (float)pos / (float)self->ramp_len;
-            self->s_fade[i] = f;
+            float f = self->s_fade[i];
             for (int c = 0; c < nch; c++) self->s_y[c][i] = f * self->s_y[c][i] + (1.0f - f) * self->s_yo[c][i];
         }
-        self->fade_pos += n;
-        if (self->fade_pos >= self->ramp_len) end_fade(self);
     }
 
     /* Bypass fades to the dry input, delayed as the model's output so nothing jumps in time -
@@ -727,9 +479,7 @@ static void process_chunk(Rnnfx *self, uint32_t off, uint32_t n)
 static void reject_block(Rnnfx *self, uint32_t n)
 {
     for (int c = 0; c < self->n_ch; c++) memset(self->out[c], 0, n * sizeof(float));
-    if (self->cur) slot_reset(self->cur);
-    if (self->old) slot_reset(self->old);
-    if (self->has_next && self->next) slot_reset(self->next);
+    swap_reset(self->swap);
     memset(self->dry, 0, sizeof self->dry);
     self->nonfinite_blocks++;
 }
@@ -746,20 +496,20 @@ static void run(LV2_Handle instance, uint32_t n_samples)
 
     /* The control ports (first: a load request takes the knobs' values along). */
     read_controls(self);
+    for (int k = 0; k < N_COND; k++) swap_set_knob(self->swap, k, self->knob[k].target);
 
     /* Messages (patch:Set / patch:Get), then what waited from the last run. */
     if (self->control) {
         LV2_ATOM_SEQUENCE_FOREACH (self->control, ev) handle_event(self, ev);
     }
-    empty_trash(self);
-    send_wanted(self);
+    swap_retry(self->swap);
     if (self->notify) tell(self);
 
     if (n_samples) {
         /* Denormals: flush them for all our arithmetic, the resampler's included. */
         nn_fpenv fp = nn_fpenv_enter();
         bool finite = true;
-        for (int c = 0; c < self->n_ch; c++) finite = finite && all_finite(self->in[c], n_samples);
+        for (int c = 0; c < self->n_ch; c++) finite = finite && nn_all_finite(self->in[c], n_samples);
         if (!finite) {
             reject_block(self, n_samples);
         } else {
@@ -771,9 +521,10 @@ static void run(LV2_Handle instance, uint32_t n_samples)
             }
         }
         nn_fpenv_leave(fp);
-        self->ran = true;
+        swap_audio_ran(self->swap);
     }
-    if (self->latency) *self->latency = self->cur ? (float)slot_latency(self->cur) : 0.0f;
+    Slot *cur = swap_playing(self->swap);
+    if (self->latency) *self->latency = cur ? (float)slot_latency(cur) : 0.0f;
 }
 
 /* ---- State: the model's path, saved with the session ----------------------------------------
@@ -786,9 +537,9 @@ static LV2_State_Status save(LV2_Handle instance, LV2_State_Store_Function store
 {
     (void)flags;
     Rnnfx *self = (Rnnfx *)instance;
-    char *path = malloc(MODEL_PATH_MAX);
+    char *path = malloc(SWAP_PATH_MAX);
     if (!path) return LV2_STATE_ERR_UNKNOWN;
-    path_copy(self, path);
+    swap_path_copy(self->swap, path);
     if (!path[0]) { /* no model: nothing to save */
         free(path);
         return LV2_STATE_SUCCESS;
@@ -825,11 +576,20 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
     const char *value = retrieve(handle, self->uris.rnnfx_model, &size, &type, &vflags);
     char *path = NULL; /* NULL: the state has no model */
     if (value && type != self->uris.atom_Path && type != self->uris.atom_String) {
-        lv2_log_error(&self->logger, "rnnfx: state: the model is not a path\n");
+        lv2_log_error(&self->logger, "rnnfx: state: the saved model value is rejected: not a path or a string\n");
         return LV2_STATE_ERR_BAD_TYPE;
     }
-    if (value && size && memchr(value, '\0', size)) {
-        path = map_path ? map_path->absolute_path(map_path->handle, value) : strdup(value);
+    if (value) { /* with or without a NUL counted in size: hosts differ (state_path.h) */
+        char *saved = malloc(SWAP_PATH_MAX);
+        const char *why = saved ? state_path_read(value, size, saved, SWAP_PATH_MAX) : "out of memory";
+        if (why) {
+            lv2_log_error(&self->logger, "rnnfx: state: the saved model value (%zu bytes) is rejected: %s\n", size,
+                          why);
+            free(saved);
+            return LV2_STATE_ERR_BAD_TYPE;
+        }
+        path = map_path ? map_path->absolute_path(map_path->handle, saved) : saved;
+        if (path != saved) free(saved);
         if (!path) return LV2_STATE_ERR_UNKNOWN;
     }
     LV2_State_Status st = LV2_STATE_SUCCESS;
@@ -837,45 +597,10 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
     if (schedule) {
         /* The host may run this beside run() (state:threadSafeRestore): the load goes through
          * the worker like a patch:Set, and the slot arrives in work_response(). */
-        size_t len = path ? strlen(path) : 0;
-        char *buf = len < MODEL_PATH_MAX ? malloc(sizeof(LoadMsg) + len + 1) : NULL;
-        if (buf) {
-            LoadMsg *req = (LoadMsg *)buf;
-            req->type = MSG_LOAD;
-            req->from_run = false;
-            req->prewarm = self->ran; /* restored while playing: it will fade in */
-            for (int k = 0; k < NN_MAX_COND; k++) req->cond[k] = k < N_COND ? self->knob[k].target : 0.0f;
-            req->path_len = (uint32_t)len;
-            memcpy(buf + sizeof(LoadMsg), path ? path : "", len + 1);
-            if (schedule->schedule_work(schedule->handle, (uint32_t)(sizeof(LoadMsg) + len + 1), buf) !=
-                LV2_WORKER_SUCCESS)
-                st = LV2_STATE_ERR_UNKNOWN;
-            free(buf);
-        } else {
-            st = LV2_STATE_ERR_UNKNOWN;
-        }
+        if (!swap_restore(self->swap, path ? path : "", schedule)) st = LV2_STATE_ERR_UNKNOWN;
     } else {
         /* Without a worker the host does not run the plugin meanwhile: load here, in place. */
-        Slot *s = NULL;
-        nn_error err = {NN_OK, ""};
-        float cond[NN_MAX_COND] = {0};
-        for (int k = 0; k < N_COND && k < NN_MAX_COND; k++) cond[k] = self->knob[k].target;
-        if (path && !(s = slot_new(path, self->rate, self->n_ch, cond, false, &err))) {
-            lv2_log_error(&self->logger, "rnnfx: %s\n", err.msg);
-            status_set(self, "error: ", err.msg);
-        } else {
-            slot_free(self->cur);
-            slot_free(self->old);
-            slot_free(self->next);
-            self->cur = s;
-            self->old = self->next = NULL;
-            self->fading = self->has_next = false;
-            for (int k = 0; k < N_COND; k++) self->knob_sent[k] = cond[k];
-            path_publish(self, path ? path : "");
-            if (s) status_set(self, "loaded ", slot_summary(s));
-            else status_set(self, "", "no model loaded: passing audio through");
-            self->tell_model = true;
-        }
+        if (!swap_restore_now(self->swap, path ? path : "")) st = LV2_STATE_ERR_UNKNOWN;
     }
     if (path) {
         if (map_path && free_path) free_path->free_path(free_path->handle, path);

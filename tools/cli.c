@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int cli_fail(const nn_error *err)
@@ -152,10 +153,100 @@ int cli_parse_int(const char *s, int lo, int hi, int *out)
     return 1;
 }
 
+int cli_cell_value(cli *c, nn_cell *out)
+{
+    static const struct {
+        const char *name;
+        nn_cell cell;
+    } cells[] = {{"lstm", NN_CELL_LSTM}, {"gru", NN_CELL_GRU}, {"rnn", NN_CELL_RNN}};
+    const char *v = cli_value(c);
+    if (!v) return 0;
+    for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++)
+        if (!strcasecmp(v, cells[i].name)) {
+            *out = cells[i].cell;
+            return 1;
+        }
+    cli_usage(c, "--%s: lstm, gru or rnn, not \"%s\"", c->opt, v);
+    return 0;
+}
+
 int cli_has_ext(const char *path, const char *ext)
 {
     size_t n = strlen(path), e = strlen(ext);
     return n > e && !strcasecmp(path + n - e, ext);
+}
+
+/* ---- where the command's files are ------------------------------------------------------- */
+
+/* Paths relative to the executable's folder, computed by tools/meson.build from the install
+ * layout (bindir -> datadir) and the build layout (build/tools -> the source tree). */
+#ifndef RNNFX_MODELS_FROM_BIN
+#define RNNFX_MODELS_FROM_BIN "../share/rnnfx/models"
+#endif
+#ifndef RNNFX_MODELS_FROM_BUILD
+#define RNNFX_MODELS_FROM_BUILD "../../models"
+#endif
+#ifndef RNNFX_SHARED_FROM_BUILD
+#define RNNFX_SHARED_FROM_BUILD "../../../shared"
+#endif
+
+static int is_dir(const char *path)
+{
+    struct stat st;
+    return path && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* "<the executable's folder>/<rel>" into buf; 0 when /proc/self/exe cannot say (not Linux). */
+static int beside_exe(const char *rel, char *buf, size_t cap)
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return 0;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash) return 0;
+    *slash = '\0';
+    int w = snprintf(buf, cap, "%s/%s", exe, rel);
+    return w > 0 && (size_t)w < cap;
+}
+
+/* Meson keeps a target's objects in "<name>.p" beside it: there only in the build tree. */
+static int in_build_tree(void)
+{
+    char exe[4096], probe[4200];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return 0;
+    exe[n] = '\0';
+    const char *base = strrchr(exe, '/');
+    snprintf(probe, sizeof probe, "%s.p", base ? base + 1 : exe);
+    char path[4400];
+    return beside_exe(probe, path, sizeof path) && is_dir(path);
+}
+
+/* dir without its "..": the folder as a person would name it (dir must hold PATH_MAX bytes). */
+static const char *canonical(char *dir)
+{
+    char *real = realpath(dir, NULL);
+    if (real && strlen(real) < 4096) strcpy(dir, real);
+    free(real);
+    return dir;
+}
+
+const char *cli_models_dir(void)
+{
+    static char dir[4200];
+    if (beside_exe(RNNFX_MODELS_FROM_BIN, dir, sizeof dir) && is_dir(dir)) return canonical(dir);
+    if (in_build_tree() && beside_exe(RNNFX_MODELS_FROM_BUILD, dir, sizeof dir) && is_dir(dir)) return canonical(dir);
+    return "models";
+}
+
+const char *cli_shared_dir(void)
+{
+    static char dir[4200];
+    const char *env = getenv("RNNFX_SHARED");
+    if (env && *env) return env;
+    if (in_build_tree() && beside_exe(RNNFX_SHARED_FROM_BUILD, dir, sizeof dir)) return canonical(dir);
+    return NULL;
 }
 
 /* ---- progress ----------------------------------------------------------------------------- */

@@ -2,7 +2,7 @@
  * cli.h - what every subcommand of `rnnfx` shares: exit codes, error/note lines, a small option
  * parser, strict number parsing, and the progress line.
  *
- * Conventions (DESIGN.md, "The tools"): results on stdout; errors on stderr, one line each,
+ * Conventions (README.md, "The command"): results on stdout; errors on stderr, one line each,
  * "<file>: <problem>" (the engine's nn_error messages already read so); notes and warnings on
  * stderr, prefixed "note: " / "warning: ". Exit 0 only on success.
  */
@@ -68,8 +68,24 @@ int cli_parse_size(const char *s, size_t lo, size_t hi, size_t *out);
 int cli_parse_int(const char *s, int lo, int hi, int *out);
 int cli_parse_double(const char *s, double lo, double hi, double *out);
 
+/* --type's value: "lstm", "gru" or "rnn" (any case) -> *out. Returns 1, or 0 (after printing
+ * the usage error) for anything else. */
+int cli_cell_value(cli *c, nn_cell *out);
+
 /* Case-insensitive "does `path` end with `ext`" (ext with its dot: ".json"). */
 int cli_has_ext(const char *path, const char *ext);
+
+/* ---- Where the command's files are ----------------------------------------------------------
+ * Found from the executable's own location, never from paths compiled in: an installed rnnfx
+ * (<prefix>/bin/rnnfx) finds what `meson install` put beside it (<prefix>/share/rnnfx/...), and
+ * one run from its build tree (build/tools/rnnfx) finds the source tree's. */
+
+/* The shipped models: installed (<bindir>/../share/rnnfx/models), else the source tree's
+ * models/ when run from the build tree, else "models" (the current folder's). Never NULL. */
+const char *cli_models_dir(void);
+/* The folder of recordings and reference data: $RNNFX_SHARED when set, else ../shared beside the
+ * source tree when run from the build tree; NULL when there is none. */
+const char *cli_shared_dir(void);
 
 /* ---- Progress --------------------------------------------------------------------------------
  * One line on stderr, redrawn in place ("\r"), at most ~5 times a second, only when enabled:

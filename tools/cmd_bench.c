@@ -1,4 +1,4 @@
-/* cmd_bench.c - `rnnfx bench`: the engine's speed as a plugin sees it (issue 2, item 7).
+/* cmd_bench.c - `rnnfx bench`: the engine's speed as a plugin sees it.
  *
  * For LSTM and GRU at each hidden size: one recurrent layer (1 input), Dense to 1, skip, random
  * weights (nn_spec_init_random). Samples go through nn_run in blocks of 128 - the engine steps
@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "commands.h"
 #include "fma_peak.h"
+#include "kernel_choice.h"
 #include "nn.h"
 #include "nn_spec.h"
 
@@ -37,6 +38,7 @@ static const char usage[] =
     "  --sizes LIST    hidden sizes, comma-separated (default 8,12,16,20,32,40,64,80,128)\n"
     "  --runs N        runs per figure, the median is kept (default 7; --quick 5; at least 1)\n"
     "  --kernel NAME   force a kernel (generic, avx2+fma, avx512) instead of this CPU's best\n"
+    "                  (or RNNFX_KERNEL=NAME in the environment; --kernel wins)\n"
     "  -h, --help      this text\n";
 
 #define BLOCK 128
@@ -47,6 +49,7 @@ typedef struct result {
     nn_cell cell;
     int hidden;
     double macs, ns_mono, ns_stereo; /* ns_stereo: per sample of both channels together */
+    const char *kernel;              /* the one the model ran with */
 } result;
 
 typedef struct bench_opts {
@@ -142,6 +145,7 @@ static int measure(nn_cell cell, int hidden, const bench_opts *o, result *r, nn_
     r->cell = cell;
     r->hidden = hidden;
     r->macs = nn_model_macs_per_sample(m);
+    r->kernel = nn_model_kernel_name(m);
     r->ns_mono = 1e9 * median(tm, o->runs) / (double)n;
     r->ns_stereo = 1e9 * median(ts, o->runs) / (double)n;
     free(buf);
@@ -190,6 +194,9 @@ static void print_json(const bench_opts *o, const char *kernel, const char *isa,
     json_t *root = json_object();
     json_object_set_new(root, "cpu", json_string(cpu));
     json_object_set_new(root, "kernel", json_string(kernel));
+    json_object_set_new(root, "kernel_best", json_string(rnnfx_kernel_cpu_best()));
+    const char *by = rnnfx_kernel_forced_by();
+    json_object_set_new(root, "kernel_forced_by", by ? json_string(by) : json_null());
     json_object_set_new(root, "fma_peak", json_pack("{s:s, s:f}", "isa", isa, "gflops", gflops));
     json_object_set_new(root, "block", json_integer(BLOCK));
     json_object_set_new(root, "runs", json_integer(o->runs));
@@ -197,11 +204,11 @@ static void print_json(const bench_opts *o, const char *kernel, const char *isa,
     json_t *rows = json_array();
     for (int i = 0; i < nr; i++) {
         double floor_ns = r[i].macs / (gflops / 2.0);
-        json_array_append_new(rows, json_pack("{s:s, s:i, s:f, s:f, s:f, s:f, s:f, s:f}", "cell",
-                                              nn_cell_name(r[i].cell), "hidden", r[i].hidden, "macs_per_sample",
-                                              r[i].macs, "ns_per_sample", r[i].ns_mono, "floor_ns", floor_ns,
-                                              "ratio_to_floor", r[i].ns_mono / floor_ns, "stereo_ns_per_sample",
-                                              r[i].ns_stereo, "stereo_over_mono", r[i].ns_stereo / r[i].ns_mono));
+        json_array_append_new(
+            rows, json_pack("{s:s, s:i, s:s, s:f, s:f, s:f, s:f, s:f, s:f}", "cell", nn_cell_name(r[i].cell), "hidden",
+                            r[i].hidden, "kernel", r[i].kernel, "macs_per_sample", r[i].macs, "ns_per_sample",
+                            r[i].ns_mono, "floor_ns", floor_ns, "ratio_to_floor", r[i].ns_mono / floor_ns,
+                            "stereo_ns_per_sample", r[i].ns_stereo, "stereo_over_mono", r[i].ns_stereo / r[i].ns_mono));
     }
     json_object_set_new(root, "results", rows);
     char *text = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
@@ -236,7 +243,7 @@ int rnnfx_cmd_bench(int argc, char **argv)
             return cli_unknown(&c);
         }
     }
-    if (kernel && !nn_kernel_force(kernel))
+    if (kernel && !rnnfx_kernel_force_option(kernel, "--kernel"))
         return cli_usage(&c, "--kernel %s: not available on this CPU (generic always is)", kernel);
     if (!o.runs) o.runs = o.quick ? 5 : 7;
     o.run_seconds = o.quick ? 0.015 : 0.05;
@@ -246,12 +253,14 @@ int rnnfx_cmd_bench(int argc, char **argv)
     char cpu[128];
     cpu_name(cpu, sizeof cpu);
     if (!as_json) {
-        printf("rnnfx bench: %s; kernel %s; nn_run on blocks of %d, median of %d runs%s\n", cpu, kname, BLOCK, o.runs,
-               o.quick ? " (quick)" : "");
+        const char *by = rnnfx_kernel_forced_by();
+        printf("rnnfx bench: %s; kernel %s (%s%s; this CPU's best: %s); nn_run on blocks of %d, median of %d runs%s\n",
+               cpu, kname, by ? "forced by " : "the engine's choice", by ? by : "", rnnfx_kernel_cpu_best(), BLOCK,
+               o.runs, o.quick ? " (quick)" : "");
         printf("FMA peak (%s, one core, measured): %.1f GFLOP/s; floor = MACs per sample / %.1f GMAC/s\n\n", isa, gflops,
                gflops / 2);
-        printf("%-5s %4s %10s %11s %10s %9s %13s %12s\n", "cell", "H", "MACs/smp", "ns/sample", "floor ns", "x floor",
-               "stereo ns", "stereo/mono");
+        printf("%-5s %4s %10s %11s %10s %9s %13s %12s  %s\n", "cell", "H", "MACs/smp", "ns/sample", "floor ns",
+               "x floor", "stereo ns", "stereo/mono", "kernel");
         fflush(stdout);
     }
     result r[2 * MAX_SIZES];
@@ -263,9 +272,9 @@ int rnnfx_cmd_bench(int argc, char **argv)
             if (measure(cells[ci], o.sizes[i], &o, &r[nr], &err) != 0) return cli_fail(&err);
             if (!as_json) {
                 double floor_ns = r[nr].macs / (gflops / 2.0);
-                printf("%-5s %4d %10.0f %11.1f %10.2f %9.1f %13.1f %12.2f\n", nn_cell_name(r[nr].cell), r[nr].hidden,
-                       r[nr].macs, r[nr].ns_mono, floor_ns, r[nr].ns_mono / floor_ns, r[nr].ns_stereo,
-                       r[nr].ns_stereo / r[nr].ns_mono);
+                printf("%-5s %4d %10.0f %11.1f %10.2f %9.1f %13.1f %12.2f  %s\n", nn_cell_name(r[nr].cell),
+                       r[nr].hidden, r[nr].macs, r[nr].ns_mono, floor_ns, r[nr].ns_mono / floor_ns, r[nr].ns_stereo,
+                       r[nr].ns_stereo / r[nr].ns_mono, r[nr].kernel);
                 fflush(stdout);
             }
             nr++;

@@ -1,4 +1,5 @@
 /* cmd_convert.c - `rnnfx convert IN OUT`: any model file rnnfx reads -> the native format. */
+#include "aidax_compat.h"
 #include "cli.h"
 #include "commands.h"
 #include "nn.h"
@@ -14,6 +15,9 @@ static const char usage[] =
     "the metadata (sample rate included, so a GuitarML model stays at 44.1 kHz), the initial state\n"
     "and the self-test pair kept. This is the only format rnnfx writes: OUT must end in .json or\n"
     ".aidax. The output runs bit for bit like the input. OUT is written atomically.\n"
+    "When AIDA-X would not play the result as rnnfx does (stacked layers, extra dense layers, a\n"
+    "plain RNN, a hidden size it has no variant for, more than two knobs, a stored initial\n"
+    "state), a note on stderr says why; the file is written all the same (exit 0).\n"
     "\n"
     "Options:\n"
     "  -h, --help   this text\n";
@@ -50,6 +54,9 @@ int rnnfx_cmd_convert(int argc, char **argv)
     nn_model *m = nn_model_load_file(in, &err);
     if (!m) return cli_fail(&err);
     int rc = nn_model_write_keras(m, out, &err) == 0 ? RNNFX_EXIT_OK : cli_fail(&err);
+    char why[200];
+    if (rc == RNNFX_EXIT_OK && rnnfx_aidax_problem(nn_model_spec(m), why, sizeof why))
+        fprintf(stderr, "%s: note: AIDA-X will not play this model as rnnfx does: %s\n", out, why);
     nn_model_free(m);
     return rc;
 }

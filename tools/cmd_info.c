@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "commands.h"
+#include "kernel_choice.h"
 #include "knobs.h"
 #include "nn.h"
 #include "nn_spec.h"
@@ -18,7 +19,8 @@ static const char usage[] =
     "\n"
     "Shows a model: format, layers, skip, gains, inputs and knobs, parameter count, sample rate,\n"
     "metadata, the self-test stored in the file (input_batch/output_batch) if any, the cost in\n"
-    "multiply-adds per sample, the kernel used on this CPU, and the speed measured here on one\n"
+    "multiply-adds per sample, the SIMD kernel it runs with here (and this CPU's best, which is\n"
+    "the one used unless RNNFX_KERNEL names another), and the speed measured here on one\n"
     "second of a test signal at the model's rate (blocks of 128 samples, as in a plugin; CPU time\n"
     "of one core, median of 3 runs).\n"
     "\n"
@@ -160,6 +162,9 @@ static json_t *info_json(const nn_model *m, const char *path, const facts *f)
         json_object_set_new(root, "selftest", json_null());
     json_object_set_new(root, "macs_per_sample", json_real(nn_model_macs_per_sample(m)));
     json_object_set_new(root, "kernel", json_string(nn_model_kernel_name(m)));
+    json_object_set_new(root, "kernel_best", json_string(rnnfx_kernel_cpu_best()));
+    const char *by = rnnfx_kernel_forced_by();
+    json_object_set_new(root, "kernel_forced_by", by ? json_string(by) : json_null());
     json_object_set_new(root, "speed", json_pack("{s:f, s:f, s:f, s:i}", "ns_per_sample", f->ns_per_sample,
                                                  "realtime_factor", f->realtime, "rate", nn_model_sample_rate(m),
                                                  "block", SPEED_BLOCK));
@@ -211,7 +216,9 @@ static void print_text(const nn_model *m, const char *path, const facts *f)
     else
         printf("  self-test    none (the file has no input_batch/output_batch)\n");
     printf("  cost         %.0f multiply-adds per sample\n", nn_model_macs_per_sample(m));
-    printf("  kernel       %s\n", nn_model_kernel_name(m));
+    const char *by = rnnfx_kernel_forced_by();
+    printf("  kernel       %s (%s%s; this CPU's best: %s)\n", nn_model_kernel_name(m),
+           by ? "forced by " : "the engine's choice", by ? by : "", rnnfx_kernel_cpu_best());
     printf("  speed        %.0fx real time at %.0f Hz (%.1f ns per sample, blocks of %d)\n", f->realtime,
            nn_model_sample_rate(m), f->ns_per_sample, SPEED_BLOCK);
 }

@@ -3,6 +3,7 @@
 #include "audio_io.h"
 #include "cli.h"
 #include "commands.h"
+#include "kernel_choice.h"
 #include "nn.h"
 
 #include <signal.h>
@@ -21,6 +22,7 @@ static const command commands[] = {
     {"convert", rnnfx_cmd_convert, "write a model in the native format (Keras JSON, for AIDA-X / RTNeural)"},
     {"eval", rnnfx_cmd_eval, "compare a model's output with a target recording (ESR and friends)"},
     {"bench", rnnfx_cmd_bench, "measure the engine's speed (ns per sample) against this CPU's floor"},
+    {"signal", rnnfx_cmd_signal, "write the capture signal: the file to play through a device and record"},
     {"train", rnnfx_cmd_train, "learn a model from recordings of a device's input and output"},
     {"demo", rnnfx_cmd_demo, "the whole chain on a built-in example: synthesised guitar, models, training, a picture"},
 };
@@ -31,7 +33,8 @@ static void print_help(FILE *f)
     fprintf(f, "Usage: rnnfx COMMAND [ARGS...]    (rnnfx COMMAND --help for each)\n\n"
                "Recurrent neural network models of audio effects (LSTM, GRU, RNN).\n\nCommands:\n");
     for (size_t i = 0; i < N_COMMANDS; i++) fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "\nExit status: 0 on success, 1 when the work failed (a bad file), 2 on a wrong command line.\n");
+    fprintf(f, "\nExit status: 0 on success, 1 when the work failed (a bad file), 2 on a wrong command line.\n"
+               "Environment: RNNFX_KERNEL=generic|avx2+fma|avx512 runs that SIMD kernel instead of this CPU's best.\n");
 }
 
 /* Ctrl-C during a write: remove the temporary file, then die of the signal as usual. */
@@ -53,6 +56,7 @@ int main(int argc, char **argv)
         print_help(stdout);
         return RNNFX_EXIT_OK;
     }
+    if (rnnfx_kernel_from_env() != 0) return RNNFX_EXIT_USAGE;
     if (!strcmp(name, "--version")) {
         printf("rnnfx %s (kernel %s)\n", RNNFX_VERSION, nn_kernel_best());
         return RNNFX_EXIT_OK;

@@ -81,9 +81,9 @@ nn_status nn_trainer_save(const nn_trainer *t, const char *path, nn_error *err)
     memcpy(p, t->net->v, n * sizeof(float)), p += n * sizeof(float);
     memcpy(p, t->best, n * sizeof(float));
     free(text);
-    int r = nn_write_file_atomic(path, buf, total, err);
+    nn_status r = nn_write_file_atomic(path, buf, total, err);
     free(buf);
-    return r == NN_OK ? NN_OK : (nn_status)r;
+    return r;
 }
 
 static char *read_all(const char *path, size_t *len, nn_error *err)

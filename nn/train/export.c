@@ -1,10 +1,8 @@
 /* export.c - what leaves the trainer: the kept model as a spec with its metadata and self-test,
- * the SVG plot of the curves, and AIDA-X's constraints. */
+ * and AIDA-X's constraints. (The plot of the curves is the command's: tools/train_plot.c.) */
 #include "train_internal.h"
 
 #include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -114,105 +112,4 @@ nn_status nn_trainer_final_spec(nn_trainer *t, const char *const *cond_names, nn
     free(text);
     *out = s;
     return NN_OK;
-}
-
-/* ---- the plot ------------------------------------------------------------------------------- */
-
-typedef struct {
-    char *p;
-    size_t len, cap;
-} sbuf;
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static void put(sbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    for (;;) {
-        va_start(ap, fmt);
-        int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) return;
-        if (b->p && b->len + (size_t)n < b->cap) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t cap = (b->cap ? b->cap * 2 : 8192) + (size_t)n;
-        char *np = realloc(b->p, cap);
-        if (!np) return;
-        b->p = np;
-        b->cap = cap;
-    }
-}
-
-/* Log-scale lines of loss, validation ESR and test ESR per epoch; the kept epoch marked. */
-nn_status nn_trainer_write_plot(const nn_trainer *t, const char *path, nn_error *err)
-{
-    const double W = 760, H = 420, L = 70, R = 20, T = 40, Bm = 50;
-    double lo = INFINITY, hi = -INFINITY;
-    int n = t->n_log;
-    for (int i = 0; i < n; i++) {
-        double v[3] = {t->log[i].train_loss, t->log[i].val_esr, t->log[i].test_esr};
-        for (int k = 0; k < 3; k++)
-            if (isfinite(v[k]) && v[k] > 0) {
-                if (v[k] < lo) lo = v[k];
-                if (v[k] > hi) hi = v[k];
-            }
-    }
-    if (!(lo < INFINITY)) lo = 1e-3, hi = 1;
-    double dlo = floor(log10(lo)), dhi = ceil(log10(hi));
-    if (dhi <= dlo) dhi = dlo + 1;
-    int nx = n > 1 ? n : 2;
-#define X(ep) (L + ((ep) - 1) * (W - L - R) / (double)(nx - 1))
-#define Y(v) (T + (dhi - log10(v)) * (H - T - Bm) / (dhi - dlo))
-    sbuf b = {0};
-    put(&b, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
-            "font-family=\"sans-serif\" font-size=\"12\">\n", W, H, W, H);
-    put(&b, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
-    put(&b, "<text x=\"%.0f\" y=\"22\" font-size=\"14\">rnnfx train: %s-%d, %d epoch%s, kept epoch %d</text>\n", L,
-        nn_cell_name(t->net->rec[0].type), t->net->rec[0].H, n, n == 1 ? "" : "s", t->best_epoch);
-    for (double d = dlo; d <= dhi + 1e-9; d++) { /* decades */
-        double y = Y(pow(10, d));
-        put(&b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n", L, y, W - R, y);
-        put(&b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">1e%.0f</text>\n", L - 6, y + 4, d);
-    }
-    int step = nx <= 10 ? 1 : nx <= 50 ? 5 : nx <= 200 ? 20 : 50;
-    for (int ep = 1; ep <= nx; ep += (ep == 1 && step > 1 ? step - 1 : step)) {
-        put(&b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>\n", X(ep), T, X(ep), H - Bm);
-        put(&b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%d</text>\n", X(ep), H - Bm + 16, ep);
-    }
-    put(&b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">epoch</text>\n", (L + W - R) / 2, H - 12);
-    put(&b, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" fill=\"none\" stroke=\"#888\"/>\n", L, T,
-        W - L - R, H - T - Bm);
-    const char *names[3] = {"training loss", "validation ESR", "test ESR"};
-    const char *colors[3] = {"#1f77b4", "#ff7f0e", "#2ca02c"};
-    for (int k = 0; k < 3; k++) {
-        int any = 0;
-        for (int i = 0; i < n; i++) {
-            double v = k == 0 ? t->log[i].train_loss : k == 1 ? t->log[i].val_esr : t->log[i].test_esr;
-            if (!(isfinite(v) && v > 0)) continue;
-            put(&b, "%s%.1f,%.1f", any ? " " : "<polyline fill=\"none\" stroke-width=\"1.5\" points=\"", X(i + 1),
-                Y(v));
-            any = 1;
-        }
-        if (any) {
-            put(&b, "\" stroke=\"%s\"%s/>\n", colors[k], k == 2 ? " stroke-dasharray=\"5,3\"" : "");
-            put(&b, "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"%s\" stroke-width=\"3\"/>", W - R - 150,
-                T + 14 + 16.0 * k, W - R - 130, T + 14 + 16.0 * k, colors[k]);
-            put(&b, "<text x=\"%.0f\" y=\"%.0f\">%s</text>\n", W - R - 124, T + 18 + 16.0 * k, names[k]);
-        }
-    }
-    if (t->best_epoch > 0 && t->best_epoch <= n) {
-        double v = t->log[t->best_epoch - 1].val_esr;
-        if (isfinite(v) && v > 0)
-            put(&b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"none\" stroke=\"black\"/>\n", X(t->best_epoch), Y(v));
-    }
-    put(&b, "</svg>\n");
-#undef X
-#undef Y
-    if (!b.p) return nn_fail(err, NN_ERR_NOMEM, path, "out of memory");
-    int r = nn_write_file_atomic(path, b.p, b.len, err);
-    free(b.p);
-    return (nn_status)r;
 }

@@ -62,8 +62,6 @@ void nn_tnet_param_name(const nn_tnet *net, size_t i, char *buf, size_t len);
  * initialised here; the caller frees it. */
 nn_status nn_tnet_to_spec(const nn_tnet *net, nn_spec *out, nn_error *err);
 
-int nn_tnet_num_cond(const nn_tnet *net);
-
 /* Adam (PyTorch's: L2 weight decay added to the gradient, bias-corrected moments). The biases
  * that stand for two of PyTorch's learn twice as fast when the trainer asks (twin_bias). */
 typedef struct nn_adam {
@@ -219,10 +217,10 @@ typedef struct nn_train_opts {
 
 /* rnnfx's defaults: the recipe with a cosine learning-rate schedule and gradient clipping. */
 void nn_train_opts_default(nn_train_opts *o);
-/* The recipe as published (../shared/DESIGN.md, "Training"; ../shared/reference/train_ref.py). */
+/* The recipe of the published amp-modelling work (Automated-GuitarAmpModelling, in PyTorch):
+ * LSTM-16 with skip, 0.5 s segments, 200 samples of warm-up, an Adam step every 1000 samples,
+ * batch 50, lr 5e-3, the learning rate halved after 5 epochs without a lower training loss. */
 void nn_train_opts_recipe(nn_train_opts *o);
-/* The options as compact JSON text (for metadata and checkpoints); caller frees. */
-char *nn_train_opts_json(const nn_train_opts *o);
 
 typedef struct nn_epoch_log {
     int epoch;                  /* 1-based */
@@ -296,9 +294,6 @@ nn_status nn_trainer_final_spec(nn_trainer *t, const char *const *cond_names, nn
 /* Plain ESR of `m` on the test (which = 2) or validation (1) part, clips run from the initial
  * state with each pair's conditioning; NaN when that part is empty. */
 double nn_trainer_eval(nn_trainer *t, const nn_model *m, int which);
-
-/* Loss and validation/test ESR curves as an SVG file, written atomically. */
-nn_status nn_trainer_write_plot(const nn_trainer *t, const char *path, nn_error *err);
 
 /* AIDA-X loads one LSTM or GRU layer of hidden size 8, 12, 16, 20, 24, 32, 40, 64 or 80, then a
  * linear Dense(1), with up to 3 inputs. NULL when `s` fits, else the reason. */

@@ -112,10 +112,10 @@ nn_tnet *nn_tnet_new(const nn_spec *spec, nn_error *err)
      * two different things (b_in outside r *, b_hn inside), so they are not doubled. */
     net->lr_scale = net->v + net->n;
     /* lr_scale is also 0 on the padding, which must stay exactly zero: its gradients vanish only
-     * while tanh(0) is exactly 0, and the vector tanh is not on every instruction set (1 - 2 x an
-     * estimated 1/2: about 6e-8 with AVX2 or the generic kernel, 0 with AVX-512) - and Adam makes
-     * a full step of any non-zero gradient. Live padded units would train a wider network than
-     * the one exported, and a different one on each CPU. */
+     * while tanh(0) is exactly 0 (vmath.h makes it so on every instruction set; this guards the
+     * padding should that ever slip) - and Adam makes a full step of any non-zero gradient. Live
+     * padded units would train a wider network than the one exported, and a different one on
+     * each CPU. */
     size_t *real = malloc(net->n * sizeof *real);
     if (!real) {
         nn_tnet_free(net);
@@ -189,7 +189,6 @@ float *nn_tnet_params(nn_tnet *net) { return net->params; }
 float *nn_tnet_grads(nn_tnet *net) { return net->grads; }
 float *nn_tnet_moment1(nn_tnet *net) { return net->m; }
 float *nn_tnet_moment2(nn_tnet *net) { return net->v; }
-int nn_tnet_num_cond(const nn_tnet *net) { return net->n_cond; }
 
 /* Visits every real (non-padding) parameter: fn(ctx, arena index, layer kind, layer, name parts). */
 typedef struct {

@@ -25,7 +25,8 @@
 
 /* ---- options ----------------------------------------------------------------------------------- */
 
-/* The recipe (../shared/reference/train_ref.py): plateau rule on the training loss, no clipping;
+/* The recipe of the published amp-modelling work (Automated-GuitarAmpModelling's PyTorch
+ * training; BENCHMARKS.md compares against it): plateau rule on the training loss, no clipping;
  * PyTorch's two biases per gate are reproduced (twin_bias). */
 void nn_train_opts_recipe(nn_train_opts *o)
 {
@@ -79,14 +80,6 @@ json_t *tn_opts_tree(const nn_train_opts *o)
                      "loss_esr", o->loss.esr_weight, "loss_dc", o->loss.dc_weight, "pre_emphasis", o->loss.pre_emph,
                      "seed", (json_int_t)o->seed, "threads", o->threads, "clip", o->clip,
                      "schedule", o->cosine ? "cosine" : "plateau", "lr_min", o->lr_min, "twin_bias", o->twin_bias);
-}
-
-char *nn_train_opts_json(const nn_train_opts *o)
-{
-    json_t *t = tn_opts_tree(o);
-    char *s = t ? json_dumps(t, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9)) : NULL;
-    json_decref(t);
-    return s;
 }
 
 int tn_opts_from_tree(const json_t *j, nn_train_opts *o)
@@ -654,8 +647,20 @@ nn_status nn_trainer_run(nn_trainer *t, const char *checkpoint, volatile int *st
         e.val_esr = nn_trainer_eval(t, m, 1);
         e.test_esr = nn_trainer_eval(t, m, 2);
         nn_model_free(m);
-        /* keep the best by validation ESR (without validation: the last) */
-        if (!t->n_clips[1] || (isfinite(e.val_esr) && !(e.val_esr >= t->best_val))) {
+        /* Keep the best by validation ESR. Without validation, by training loss - what the epoch
+         * measured on the training data as it went (never the test part): under the cosine
+         * schedule that is one of the last epochs; under the plateau rule it skips a late
+         * blow-up. (Holding out validation audio costs accuracy: BENCHMARKS.md.) */
+        int better;
+        if (t->n_clips[1]) {
+            better = isfinite(e.val_esr) && !(e.val_esr >= t->best_val);
+        } else {
+            double kept = INFINITY;
+            for (int i = 0; i < t->n_log; i++)
+                if (t->log[i].epoch == t->best_epoch) kept = t->log[i].train_loss;
+            better = isfinite(mean_loss) && (t->best_epoch < 1 || !(mean_loss > kept));
+        }
+        if (better) {
             if (t->n_clips[1]) t->best_val = e.val_esr;
             t->best_epoch = epoch;
             t->since_best = 0;

@@ -30,7 +30,7 @@ static int run64(const nn_model *m, const float *in, float *out)
     return r;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static int one_input(const uint8_t *data, size_t size)
 {
     nn_error err = {0};
     nn_model *m = nn_model_load_buffer((const char *)data, size, "fuzz.json", &err);
@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     nn_model *m2 = nn_model_load_file(path, &err);
     if (!m2) abort();
     if (nn_model_param_count(m2) != nn_model_param_count(m)) abort();
-    /* ... and it is the same network: a round trip changes no output bit (issue 2, item 4). */
+    /* ... and it is the same network: a round trip changes no output bit. */
     if (nn_model_num_cond(m2) != nn_model_num_cond(m) || nn_model_sample_rate(m2) != nn_model_sample_rate(m)) abort();
     int reset2 = run64(m2, in, out2);
     if (!reset && !reset2 && memcmp(out, out2, sizeof out) != 0) abort();
@@ -60,3 +60,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     nn_model_free(m);
     return 0;
 }
+
+#ifdef FUZZ_EVERY_KERNEL
+/* The replay build (replay_main.c, in every plain and sanitizer build): each input once with each
+ * SIMD kernel this CPU runs, not only its best - what an AVX2-only CPU computes must hold the
+ * contract too. (Fuzzing proper keeps to the best kernel: speed.) */
+static const char *const kernels[] = {"generic", "avx2+fma", "avx512"};
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc, (void)argv;
+    printf("kernels:");
+    for (size_t k = 0; k < sizeof kernels / sizeof kernels[0]; k++)
+        printf(" %s%s", kernels[k], nn_kernel_force(kernels[k]) ? "" : " (not available on this CPU: NOT replayed)");
+    printf("\n");
+    nn_kernel_force(NULL);
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    for (size_t k = 0; k < sizeof kernels / sizeof kernels[0]; k++)
+        if (nn_kernel_force(kernels[k])) one_input(data, size);
+    nn_kernel_force(NULL);
+    return 0;
+}
+#else
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) { return one_input(data, size); }
+#endif

@@ -2,9 +2,11 @@
  * test_formats.c - what the readers keep besides the weights, and what the writer says:
  * sample rates (number, string, absent -> the format's default), metadata, the
  * input_batch/output_batch self-test (passing and failing), knob names, Keras GRU with a 1-D
- * bias refused, and the native file's keys as AIDA-X reads them.
+ * bias refused, and the native file's keys as AIDA-X reads them. With every kernel this CPU
+ * runs (the self-test runs the model).
  */
 #include "check.h"
+#include "kernels.h"
 #include "nn.h"
 #include "nn_spec.h"
 
@@ -37,11 +39,8 @@ static int read_golden(const char *name, float *x, float *y, int cap)
 
 static char tmp[256];
 
-int main(void)
+static void check_formats(void)
 {
-    dir = check_env("RNNFX_TEST_DATA");
-    if (!dir) check_skip("RNNFX_TEST_DATA not set (run through meson test)");
-    snprintf(tmp, sizeof tmp, "/tmp/rnnfx_test_formats_%d.json", (int)getpid());
     nn_error err = {0};
 
     /* Sample rates and metadata. */
@@ -176,5 +175,13 @@ int main(void)
         nn_spec_free(&s);
     }
     unlink(tmp);
+}
+
+int main(void)
+{
+    dir = check_env("RNNFX_TEST_DATA");
+    if (!dir) check_skip("RNNFX_TEST_DATA not set (run through meson test)");
+    snprintf(tmp, sizeof tmp, "/tmp/rnnfx_test_formats_%d.json", (int)getpid());
+    for (const char *k = test_kernel_first(); k; k = test_kernel_next()) check_formats();
     return check_exit();
 }

@@ -2,6 +2,7 @@
  * implementation (its golden.csv) within 1e-5 on all 4096 samples, with every kernel this CPU
  * has and whatever the block size; and a round trip through the native format changes no bit. */
 #include "check.h"
+#include "kernels.h"
 #include "nn.h"
 
 #include <math.h>
@@ -69,14 +70,9 @@ int main(void)
                            /* synthetic (tests/formats/make_synthetic.py): knobs, gains, stacks */
                            "synth_keras_lstm12_cond2_gain.json", "synth_keras_gru2x10_tanh_cond1.json",
                            "synth_keras_lstm24_relu.json", "synth_guitarml_gru2x9_cond1.json"};
-    const char *kernels[] = {"generic", "avx2+fma", "avx512"};
     static float x[N], y[N], out[N], out2[N], out3[N];
     char path[1024], golden[1024], tmp[1024];
-    for (size_t k = 0; k < sizeof kernels / sizeof kernels[0]; k++) {
-        if (!nn_kernel_force(kernels[k])) {
-            printf("kernel %s: not available on this CPU\n", kernels[k]);
-            continue;
-        }
+    for (const char *kernel = test_kernel_first(); kernel; kernel = test_kernel_next()) {
         for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
             snprintf(path, sizeof path, "%s/formats/ref/%s", dir, names[i]);
             snprintf(golden, sizeof golden, "%s/formats/ref/%.*s.golden.csv", dir,
@@ -92,9 +88,9 @@ int main(void)
             run_blocks(m, x, out, n, 4096);
             int at;
             double e = max_err(out, y, n, &at);
-            printf("%-10s %-28s max |err| %.3g (sample %d)\n", kernels[k], names[i], e, at);
-            CHECK(e <= 1e-5, "%s [%s]: max error %g at sample %d (ours %.9g, golden %.9g)", names[i], kernels[k], e,
-                  at, at >= 0 ? out[at] : 0.f, at >= 0 ? y[at] : 0.f);
+            printf("%-10s %-28s max |err| %.3g (sample %d)\n", kernel, names[i], e, at);
+            CHECK(e <= 1e-5, "%s [%s]: max error %g at sample %d (ours %.9g, golden %.9g)", names[i], kernel, e, at,
+                  at >= 0 ? out[at] : 0.f, at >= 0 ? y[at] : 0.f);
             /* Block size does not change a bit. */
             run_blocks(m, x, out2, n, 1);
             CHECK(!memcmp(out, out2, sizeof(float) * (size_t)n), "%s: block 1 differs from 4096", names[i]);

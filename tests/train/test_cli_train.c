@@ -56,6 +56,14 @@ static json_t *load_json(const char *path)
     return j;
 }
 
+/* Occurrences of `needle` in `s`. */
+static int count_of(const char *s, const char *needle)
+{
+    int n = 0;
+    for (const char *p = strstr(s, needle); p; p = strstr(p + 1, needle)) n++;
+    return n;
+}
+
 int main(int argc, char **argv)
 {
     harness_init(argc, argv);
@@ -77,6 +85,7 @@ int main(int argc, char **argv)
     double esr = printed(r.out, "test ESR ");
     printf("%s", r.out);
     CHECK(isfinite(esr) && esr < 0.02, "reported test ESR %g", esr);
+    CHECK(contains(r.out, "no validation part: the lowest training loss"), "the default (no validation) not said");
     cmd_free(&r);
     json_t *j = load_json(model);
     json_t *meta = json_object_get(j, "metadata");
@@ -100,7 +109,12 @@ int main(int argc, char **argv)
     cmd_free(&r);
     size_t len;
     char *svg = read_file(plot, &len);
-    CHECK(svg && !strncmp(svg, "<svg", 4) && strstr(svg, "</svg>"), "plot is not an SVG file");
+    /* the three curves of 25 epochs and the kept epoch's circle (on the training loss: no
+     * validation part by default), in an SVG file */
+    CHECK(svg && strstr(svg, "<svg ") && strstr(svg, "</svg>"), "plot is not an SVG file");
+    CHECK(svg && count_of(svg, "<polyline") == 3 && count_of(svg, "<circle") == 2 && strstr(svg, "validation ESR"),
+          "plot: %d curves, %d circles (expected 3 and 2: the kept epoch and its legend)", svg ? count_of(svg, "<polyline") : -1,
+          svg ? count_of(svg, "<circle") : -1);
     free(svg);
     char *log = read_file(logf, &len);
     CHECK(log && count_lines(log) == 25 && strstr(log, "\"test_esr\""), "log: %d lines", log ? count_lines(log) : -1);
