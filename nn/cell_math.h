@@ -3,8 +3,9 @@
  *
  * The one place where gate layout and state updates are written. The engine (kernels.c) calls the
  * forwards on the gate pre-activations it has just accumulated; the trainer's batched pass
- * (through the kernel table, nn_kernels.h) calls the very same forwards on pre-activations from
- * sgemm, and the backwards beside them. All operate on VW units at once (vf, vmath.h).
+ * (nn/train/pass.c, through the kernel table, nn_kernels.h) calls the very same forwards on
+ * pre-activations from its batched matrix products, and the backwards beside them. All operate
+ * on VW units at once (vf, vmath.h).
  *
  * Pre-activations (the "a" arguments) already hold W x + U h + biases, as in nn_spec.h:
  *   LSTM  ai, af, ag, ao               (i,f,o sigmoid; g tanh)

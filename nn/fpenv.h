@@ -25,6 +25,19 @@ static inline nn_fpenv nn_fpenv_enter(void)
     return old;
 }
 static inline void nn_fpenv_leave(nn_fpenv old) { __asm__ __volatile__("msr fpcr, %0" ::"r"(old)); }
+#elif defined(__arm__) && defined(__ARM_FP)
+/* 32-bit ARM with a VFP unit (armhf): FPSCR's FZ bit is the same bit 24. NEON always flushes;
+ * this makes the scalar VFP code (the dense layers' tails, the trainer) do the same. */
+#include <stdint.h>
+typedef uint32_t nn_fpenv;
+static inline nn_fpenv nn_fpenv_enter(void)
+{
+    uint32_t old;
+    __asm__ __volatile__("vmrs %0, fpscr" : "=r"(old));
+    __asm__ __volatile__("vmsr fpscr, %0" ::"r"(old | (1u << 24))); /* FZ */
+    return old;
+}
+static inline void nn_fpenv_leave(nn_fpenv old) { __asm__ __volatile__("vmsr fpscr, %0" ::"r"(old)); }
 #else
 typedef int nn_fpenv;
 static inline nn_fpenv nn_fpenv_enter(void) { return 0; }

@@ -282,6 +282,7 @@ static ALWAYS_INLINE void run_n(nn_state *const *st, const int nch, const float 
         }
 }
 
+static void run(nn_state *const *st, int nch, const float *const *in, float *const *out, size_t n) NN_RT;
 static void run(nn_state *const *st, int nch, const float *const *in, float *const *out, size_t n)
 {
     if (nch == 2)

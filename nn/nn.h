@@ -8,12 +8,23 @@
  *
  * Threads and real time
  *   - Functions marked [RT] never allocate, lock, wait, or touch a file; they may be called from
- *     an audio thread. Everything else may allocate and must stay off the audio thread.
+ *     an audio thread. Everything else may allocate and must stay off the audio thread. Their
+ *     declarations carry NN_RT, so that a compiler that can check the promise does (below).
  *   - An nn_model is immutable once built: any number of states and threads may share it.
  *   - An nn_state belongs to one thread at a time.
  *
  * Errors are values: functions that can fail take an nn_error* (may be NULL) and fill it with
  * one line naming the file and the problem. The engine never prints.
+ *
+ * Use (load once, a state per channel, then run blocks from the audio thread):
+ *
+ *     nn_error err;
+ *     nn_model *m = nn_model_load_file("amp.json", &err);    // NULL: err.msg says why
+ *     nn_state *s = m ? nn_state_new(m, &err) : NULL;
+ *     if (s) nn_run(s, in, out, n);                          // [RT], any n, again and again
+ *     nn_state_free(s), nn_model_free(m);                     // states before their model
+ *
+ * See ARCHITECTURE.md for the layers and a reading order.
  */
 #ifndef RNNFX_NN_H
 #define RNNFX_NN_H
@@ -24,6 +35,17 @@
 
 #ifdef __cplusplus
 extern "C" {
+#endif
+
+/* NN_RT marks the [RT] functions (here, in plugin/slot.h, on the kernel table's run), after the
+ * parameter list of the declaration. From clang 20 on it is the `nonblocking` function-effect
+ * attribute: -Wfunction-effects then proves at compile time that such a function, and all it
+ * calls, allocates, locks and blocks nothing (the meson test rt_effects), and -fsanitize=realtime
+ * checks it at run time. Elsewhere it is nothing (gcc; clang 19 checks no function body). */
+#if defined(__clang__) && __clang_major__ >= 20
+#define NN_RT __attribute__((nonblocking))
+#else
+#define NN_RT
 #endif
 
 /* Limits: checked on every load and build, never assumed. */
@@ -96,7 +118,7 @@ void nn_model_free(nn_model *m); /* NULL is fine */
 const nn_spec *nn_model_spec(const nn_model *m);
 
 nn_format nn_model_source_format(const nn_model *m);
-int nn_model_num_cond(const nn_model *m);        /* conditioning inputs (0..NN_MAX_COND) */
+int nn_model_num_cond(const nn_model *m) NN_RT; /* conditioning inputs (0..NN_MAX_COND) */
 double nn_model_sample_rate(const nn_model *m);  /* Hz, never 0: format default if unstated */
 int nn_model_sample_rate_known(const nn_model *m); /* 0 when the file did not say */
 size_t nn_model_param_count(const nn_model *m);
@@ -124,11 +146,11 @@ void nn_state_free(nn_state *s);
 
 /* [RT] Back to the model's initial state (zeros, or the h0/c0 the file stores). Keeps the
  * conditioning values. */
-void nn_state_reset(nn_state *s);
+void nn_state_reset(nn_state *s) NN_RT;
 
 /* [RT] Sets conditioning input k (0-based, beside the audio) to `value` (0..1 by convention;
  * not clamped). Out-of-range k is ignored. Takes effect from the next sample. */
-void nn_state_set_cond(nn_state *s, int k, float value);
+void nn_state_set_cond(nn_state *s, int k, float value) NN_RT;
 float nn_state_cond(const nn_state *s, int k);
 
 /* ---- Running ------------------------------------------------------------------------------ */
@@ -139,17 +161,17 @@ float nn_state_cond(const nn_state *s, int k);
  * Returns 0, or NN_RUN_NONFINITE when the input held a NaN or an Inf, or the network produced a
  * non-finite value: then the state has been reset and the whole block is zeros. */
 #define NN_RUN_NONFINITE 1
-int nn_run(nn_state *s, const float *in, float *out, size_t n);
+int nn_run(nn_state *s, const float *in, float *out, size_t n) NN_RT;
 
 /* [RT] Runs two channels of the same model together (one state each), for about the cost of
  * one. Bit-identical to two nn_run calls. Returns a bit mask: 1 = channel a was reset,
  * 2 = channel b was reset (see nn_run). */
 int nn_run2(nn_state *a, nn_state *b, const float *in_a, const float *in_b, float *out_a,
-            float *out_b, size_t n);
+            float *out_b, size_t n) NN_RT;
 
 /* [RT] 1 when every one of x[0..n) is finite, 0 when one is a NaN or an Inf: the check nn_run
  * makes on its input and output, for callers that guard their own buffers the same way. */
-int nn_all_finite(const float *x, size_t n);
+int nn_all_finite(const float *x, size_t n) NN_RT;
 
 /* Samples of silence that nn_state_prewarm runs (at the model's rate). */
 #define NN_PREWARM_SAMPLES 8192
@@ -160,7 +182,7 @@ int nn_all_finite(const float *x, size_t n);
  * values: set them first. The plugin starts a model this way when it swaps it in while audio
  * plays; a model that starts with the audio (`rnnfx process`, the plugin's first model) starts
  * from nn_state_reset, so that both give the same bits. */
-void nn_state_prewarm(nn_state *s);
+void nn_state_prewarm(nn_state *s) NN_RT;
 
 /* ---- Kernels ------------------------------------------------------------------------------ */
 

@@ -20,7 +20,7 @@ struct nn_kernels {
 
     /* [RT] nch (1 or 2) channels of the same model, n samples each. The caller has set up the
      * FP environment and checks for non-finite output. */
-    void (*run)(nn_state *const *st, int nch, const float *const *in, float *const *out, size_t n);
+    void (*run)(nn_state *const *st, int nch, const float *const *in, float *const *out, size_t n) NN_RT;
 
     /* Trainer, forward: `count` elements. LSTM: c holds c_prev and receives c; h receives h.
      * GRU: h holds h_prev and receives h. RNN: h receives h. save may be NULL. */

@@ -1,6 +1,6 @@
 /*
  * read_keras.c - the native format: Keras-style JSON as RTNeural, AIDA-X and their trainers
- * write it (../shared/models-ref/README.md).
+ * write it (published examples with their golden outputs: tests/formats/ref/).
  *
  *   { "in_shape": [null, null, N],  "in_skip": 0|1,  "in_gain": dB,  "out_gain": dB,
  *     "layers": [ {"type": "lstm"|"gru"|"simple_rnn"|"dense"|"time-distributed-dense",

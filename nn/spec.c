@@ -3,6 +3,7 @@
 #include "errors.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,9 +32,18 @@ void nn_spec_free(nn_spec *s)
     nn_spec_init(s);
 }
 
+/* The largest block the arena hands out: 16 GiB where size_t is 64 bits (no real model comes
+ * near; a corrupt size fails here, not in calloc), a quarter of the address space where it is
+ * 32 bits (ARMv7, i386), so that the block header + bytes + 1 below cannot wrap around. */
+#if SIZE_MAX > 0xffffffffu
+#define NN_SPEC_MAX_BYTES ((size_t)1 << 34)
+#else
+#define NN_SPEC_MAX_BYTES (SIZE_MAX / 4)
+#endif
+
 void *nn_spec_alloc(nn_spec *s, size_t bytes)
 {
-    if (bytes > ((size_t)1 << 34)) return NULL;
+    if (bytes > NN_SPEC_MAX_BYTES) return NULL;
     struct nn_arena_block *b = calloc(1, sizeof *b + bytes + 1);
     if (!b) return NULL;
     b->next = s->arena_;
@@ -43,7 +53,7 @@ void *nn_spec_alloc(nn_spec *s, size_t bytes)
 
 float *nn_spec_floats(nn_spec *s, size_t n)
 {
-    if (n > ((size_t)1 << 32)) return NULL;
+    if (n > NN_SPEC_MAX_BYTES / sizeof(float)) return NULL; /* n * sizeof(float) fits */
     return nn_spec_alloc(s, n * sizeof(float));
 }
 

@@ -21,6 +21,7 @@
 #include "fpenv.h"
 #include "nn.h"
 #include "slot.h"
+#include "state_path.h"
 #include "swap.h"
 #include "uris.h"
 
@@ -51,7 +52,7 @@ enum {
     PORT_NOTIFY,      /* atom output: the model's path, the status line */
     PORT_INPUT_GAIN,  /* dB, before the model ("drive") */
     PORT_OUTPUT_LEVEL,/* dB, after the model */
-    PORT_MIX,         /* 0 = dry .. 1 = wet */
+    PORT_MIX,         /* %: 0 = dry .. 100 = wet */
     PORT_ENABLED,     /* lv2:enabled: 0 = bypass (a fade to the dry signal) */
     PORT_COND1,       /* the model's conditioning inputs (0..1), when it has them */
     PORT_COND2,
@@ -200,7 +201,7 @@ static LV2_Worker_Status work_response(LV2_Handle instance, uint32_t size, const
 
 /* A new model (or none) plays from now on, with the knobs as they are (audio thread, or a
  * restore() without a worker). */
-static void model_installed(void *ctx, Slot *s)
+static void model_installed(void *ctx, Slot *s) NN_RT
 {
     Rnnfx *self = (Rnnfx *)ctx;
     if (s) {
@@ -212,7 +213,7 @@ static void model_installed(void *ctx, Slot *s)
     self->tell_model = true;
 }
 
-static void model_failed(void *ctx, const char *why)
+static void model_failed(void *ctx, const char *why) NN_RT
 {
     status_set((Rnnfx *)ctx, "error: ", why);
 }
@@ -345,7 +346,7 @@ static void read_controls(Rnnfx *self)
 {
     float gin = db_to_gain(port_value(self->input_gain, -24.0f, 24.0f, 0.0f));
     float gout = db_to_gain(port_value(self->output_level, -24.0f, 24.0f, 0.0f));
-    float mix = port_value(self->mix, 0.0f, 1.0f, 1.0f);
+    float mix = port_value(self->mix, 0.0f, 100.0f, 100.0f) / 100.0f; /* % -> 0..1 (100 % is exactly 1) */
     float on = port_value(self->enabled, 0.0f, 1.0f, 1.0f) > 0.5f ? 1.0f : 0.0f;
     if (self->snap) {
         ramp_snap(&self->in_gain, gin);
@@ -575,11 +576,20 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
     const char *value = retrieve(handle, self->uris.rnnfx_model, &size, &type, &vflags);
     char *path = NULL; /* NULL: the state has no model */
     if (value && type != self->uris.atom_Path && type != self->uris.atom_String) {
-        lv2_log_error(&self->logger, "rnnfx: state: the model is not a path\n");
+        lv2_log_error(&self->logger, "rnnfx: state: the saved model value is rejected: not a path or a string\n");
         return LV2_STATE_ERR_BAD_TYPE;
     }
-    if (value && size && memchr(value, '\0', size)) {
-        path = map_path ? map_path->absolute_path(map_path->handle, value) : strdup(value);
+    if (value) { /* with or without a NUL counted in size: hosts differ (state_path.h) */
+        char *saved = malloc(SWAP_PATH_MAX);
+        const char *why = saved ? state_path_read(value, size, saved, SWAP_PATH_MAX) : "out of memory";
+        if (why) {
+            lv2_log_error(&self->logger, "rnnfx: state: the saved model value (%zu bytes) is rejected: %s\n", size,
+                          why);
+            free(saved);
+            return LV2_STATE_ERR_BAD_TYPE;
+        }
+        path = map_path ? map_path->absolute_path(map_path->handle, saved) : saved;
+        if (path != saved) free(saved);
         if (!path) return LV2_STATE_ERR_UNKNOWN;
     }
     LV2_State_Status st = LV2_STATE_SUCCESS;

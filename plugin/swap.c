@@ -24,21 +24,21 @@ _Static_assert(ATOMIC_INT_LOCK_FREE == 2 && ATOMIC_BOOL_LOCK_FREE == 2, "lock-fr
 typedef enum { MSG_LOAD, MSG_FREE, MSG_LOADED, MSG_FAILED } MsgType;
 
 typedef struct {
-    MsgType type;               /* MSG_LOAD: run() or restore() -> worker */
-    bool from_run;              /* false: scheduled by restore() */
-    bool prewarm;               /* audio runs already: the model will fade in (see slot_new) */
-    float cond[NN_MAX_COND];    /* the knobs, so that the states match what will play */
-    uint32_t path_len;          /* the path follows, NUL-terminated; "" means "no model" */
+    MsgType type;            /* MSG_LOAD: run() or restore() -> worker */
+    bool from_run;           /* false: scheduled by restore() */
+    bool prewarm;            /* audio runs already: the model will fade in (see slot_new) */
+    float cond[NN_MAX_COND]; /* the knobs, so that the states match what will play */
+    uint32_t path_len;       /* the path follows, NUL-terminated; "" means "no model" */
 } LoadMsg;
 
 typedef struct {
-    MsgType type;               /* MSG_FREE: run() -> worker;  MSG_LOADED: worker -> run() */
+    MsgType type; /* MSG_FREE: run() -> worker;  MSG_LOADED: worker -> run() */
     bool from_run;
-    Slot *slot;                 /* MSG_LOADED with NULL: the model was unset */
+    Slot *slot; /* MSG_LOADED with NULL: the model was unset */
 } SlotMsg;
 
 typedef struct {
-    MsgType type;               /* MSG_FAILED: worker -> run() */
+    MsgType type; /* MSG_FAILED: worker -> run() */
     bool from_run;
     char text[sizeof(((nn_error *)0)->msg) + 16];
 } FailedMsg;
@@ -70,15 +70,15 @@ struct Swap {
     SwapListener listener;
 
     /* The models: only the audio thread touches these (and the [host] functions). */
-    Slot *cur;          /* playing; NULL: audio passes through */
-    Slot *old;          /* fading out while `cur` fades in */
+    Slot *cur; /* playing; NULL: audio passes through */
+    Slot *old; /* fading out while `cur` fades in */
     bool fading;
     uint32_t fade_pos;
-    Slot *next;         /* arrived during a fade: plays when it ends */
+    Slot *next; /* arrived during a fade: plays when it ends */
     bool has_next;
-    bool loading;       /* a MSG_LOAD from run() is with the worker */
-    bool want;          /* a request waits for that one to finish (only the latest is kept) */
-    Slot *parked;       /* loaded, but a newer request is on its way: plays if that one fails */
+    bool loading; /* a MSG_LOAD from run() is with the worker */
+    bool want;    /* a request waits for that one to finish (only the latest is kept) */
+    Slot *parked; /* loaded, but a newer request is on its way: plays if that one fails */
     bool has_parked;
     Slot *trash[TRASH_MAX]; /* to free, when the worker's queue had no room */
     int n_trash;
@@ -86,7 +86,7 @@ struct Swap {
 
     /* Written by the audio thread, read by restore() from any thread (relaxed: a value one
      * block old is as good as the newest). */
-    atomic_bool ran;    /* audio has run since activate(): swaps fade from now on */
+    atomic_bool ran;                    /* audio has run since activate(): swaps fade from now on */
     atomic_uint knob_bits[NN_MAX_COND]; /* swap_set_knob's values (float bits) */
 
     /* The path of the model playing (or about to), for notify and for save(), which the host
@@ -94,6 +94,15 @@ struct Swap {
     atomic_uint path_seq;
     char path[SWAP_PATH_MAX];
 };
+
+/* The host's schedule_work is real-time safe (the worker extension has run() call it); this type
+ * says so to the compiler that checks NN_RT. */
+typedef LV2_Worker_Status (*ScheduleWork)(LV2_Worker_Schedule_Handle, uint32_t, const void *) NN_RT;
+
+static LV2_Worker_Status schedule(Swap *sw, uint32_t size, const void *data) NN_RT
+{
+    return ((ScheduleWork)sw->schedule->schedule_work)(sw->schedule->handle, size, data);
+}
 
 static void say_installed(Swap *sw, Slot *s)
 {
@@ -107,7 +116,10 @@ static void say_failed(Swap *sw, const char *why)
 
 static float knob(const Swap *sw, int k)
 {
-    union { unsigned u; float f; } v = {atomic_load_explicit(&sw->knob_bits[k], memory_order_relaxed)};
+    union {
+        unsigned u;
+        float f;
+    } v = {atomic_load_explicit(&sw->knob_bits[k], memory_order_relaxed)};
     return v.f;
 }
 
@@ -176,15 +188,25 @@ static void discard(Swap *sw, Slot *s)
 {
     if (!s) return;
     SlotMsg msg = {MSG_FREE, true, s};
-    if (sw->schedule->schedule_work(sw->schedule->handle, sizeof msg, &msg) == LV2_WORKER_SUCCESS) return;
+    if (schedule(sw, sizeof msg, &msg) == LV2_WORKER_SUCCESS) return;
     if (sw->n_trash < TRASH_MAX) sw->trash[sw->n_trash++] = s;
     /* else: lost (a leak, never a crash); a host whose queue stays full has stopped anyway */
 }
 
+/* A slot that stops playing: to the worker, or (by the host, which frees it when done: see
+ * swap_restore_now) to the trash. Either way nothing here frees, so the code the audio thread
+ * shares with the host stays real-time. */
 static void drop(Swap *sw, Slot *s, Caller by)
 {
     if (by == BY_AUDIO) discard(sw, s);
-    else slot_free(s);
+    else if (s && sw->n_trash < TRASH_MAX)
+        sw->trash[sw->n_trash++] = s;
+}
+
+static void free_trash(Swap *sw)
+{
+    for (int i = 0; i < sw->n_trash; i++) slot_free(sw->trash[i]);
+    sw->n_trash = 0;
 }
 
 static void empty_trash(Swap *sw)
@@ -217,7 +239,7 @@ static void send_wanted(Swap *sw)
      * work_response() from inside schedule_work(). */
     sw->loading = true;
     sw->want = false;
-    if (sw->schedule->schedule_work(sw->schedule->handle, size, sw->req.bytes) != LV2_WORKER_SUCCESS) {
+    if (schedule(sw, size, sw->req.bytes) != LV2_WORKER_SUCCESS) {
         sw->loading = false; /* try again at the next run() */
         sw->want = true;
     }
@@ -245,7 +267,10 @@ void swap_retry(Swap *sw)
 
 void swap_set_knob(Swap *sw, int k, float value)
 {
-    union { float f; unsigned u; } v = {value};
+    union {
+        float f;
+        unsigned u;
+    } v = {value};
     if (k >= 0 && k < NN_MAX_COND) atomic_store_explicit(&sw->knob_bits[k], v.u, memory_order_relaxed);
 }
 
@@ -355,14 +380,14 @@ static void take_answer(Swap *sw, const Answer *a, Caller by)
         if (msg->from_run) sw->loading = false;
         if (sw->has_parked) drop(sw, sw->parked, by);
         sw->has_parked = msg->from_run && sw->want;
-        if (sw->has_parked)
-            sw->parked = msg->slot;
+        if (sw->has_parked) sw->parked = msg->slot;
         else
             install(sw, msg->slot, by);
     } else {
         const FailedMsg *msg = &a->failed;
         if (msg->from_run) sw->loading = false;
-        if (sw->has_parked && !sw->want) { /* the last good request plays after all */
+        /* the last good request plays after all (a restore's failure says nothing about it) */
+        if (msg->from_run && sw->has_parked && !sw->want) {
             install(sw, sw->parked, by);
             sw->has_parked = false;
         }
@@ -423,6 +448,7 @@ void swap_set_cond(Swap *sw, int k, float value)
 {
     if (sw->cur) slot_set_cond(sw->cur, k, value);
     if (sw->old) slot_set_cond(sw->old, k, value);
+    if (sw->has_next && sw->next) slot_set_cond(sw->next, k, value); /* or it would start stale */
 }
 
 void swap_reset(Swap *sw)
@@ -484,7 +510,9 @@ bool swap_restore_now(Swap *sw, const char *path)
     if (!req) return false;
     Answer a;
     load(sw, req, (const char *)(req + 1), &a);
+    free_trash(sw); /* room for what the answer replaces (four slots at most) */
     take_answer(sw, &a, BY_HOST);
+    free_trash(sw);
     free(req);
     return true;
 }

@@ -4,17 +4,35 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-mapfile -t pkgs < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' scripts/debian-packages.txt)
-missing=()
-for p in "${pkgs[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
+as_root=()
+[ "$(id -u)" -eq 0 ] || as_root=(sudo)
+missing_from() { # package list file: prints the packages of it not installed
+    local p
+    sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$1" | while read -r p; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
+    done
+}
+apt_install() { # packages...
+    DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends "$@" \
+        >/dev/null
+}
+
+mapfile -t missing < <(missing_from scripts/debian-packages.txt)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "setup: installing ${#missing[@]} Debian packages: ${missing[*]}"
-    as_root=()
-    [ "$(id -u)" -eq 0 ] || as_root=(sudo)
     "${as_root[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    apt_install "${missing[@]}"
+fi
+
+# The ARM cross builds of scripts/test.sh (optional: without them test.sh skips those builds
+# and says why). Their libraries are the arm64/armhf builds of Debian's packages (multiarch).
+mapfile -t missing < <(missing_from scripts/arm-packages.txt)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${#missing[@]} Debian packages for the ARM cross builds: ${missing[*]}"
+    if ! { "${as_root[@]}" dpkg --add-architecture arm64 && "${as_root[@]}" dpkg --add-architecture armhf &&
+           "${as_root[@]}" apt-get update -qq && apt_install "${missing[@]}"; }; then
+        echo "setup: could not install the ARM packages; scripts/test.sh will skip the ARM builds" >&2
+    fi
 fi
 
 if [ ! -d build ]; then

@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int check_failures;
 static int check_count;
@@ -35,6 +36,28 @@ static inline void check_skip(const char *reason)
     printf("SKIP: %s\n", reason);
     fflush(stdout);
     exit(77);
+}
+
+/* A list that both a meson.build and a test's C table hold (plugin scenarios, bad inputs), checked
+ * to agree: the C table's `names` (n of them) against meson's, argv[0..argc). Prints each name
+ * that is in one list only; returns 0 when they agree, 1 when not. For a test registered as
+ * `<exe> --same-list <meson's names...>`, so that a case added to one list and not the other
+ * fails instead of never running. */
+static inline int check_same_names(const char *const *names, size_t n, int argc, char **argv)
+{
+    int bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        int found = 0;
+        for (int k = 0; k < argc && !found; k++) found = !strcmp(names[i], argv[k]);
+        if (!found) printf("'%s' is in the C table but not in meson.build: it never runs\n", names[i]), bad = 1;
+    }
+    for (int k = 0; k < argc; k++) {
+        int found = 0;
+        for (size_t i = 0; i < n && !found; i++) found = !strcmp(names[i], argv[k]);
+        if (!found) printf("'%s' is in meson.build but not in the C table\n", argv[k]), bad = 1;
+    }
+    printf("%zu names in the C table, %d in meson.build: %s\n", n, argc, bad ? "they differ" : "the same");
+    return bad;
 }
 
 /* The project's test data folder (tests/), and ../shared when present: from the environment

@@ -270,6 +270,17 @@ rnnfx_wav_writer *rnnfx_wav_create(const char *path, int channels, double rate, 
     return w;
 }
 
+nn_status rnnfx_wav_set_text(rnnfx_wav_writer *w, const char *comment, const char *software, nn_error *err)
+{
+    if ((comment && sf_set_string(w->sf, SF_STR_COMMENT, comment) != 0) ||
+        (software && sf_set_string(w->sf, SF_STR_SOFTWARE, software) != 0)) {
+        char msg[256];
+        return rnnfx_fail(err, NN_ERR_IO, w->path, "cannot write the text fields: %s",
+                          sf_message(w->sf, msg, sizeof msg));
+    }
+    return NN_OK;
+}
+
 nn_status rnnfx_wav_write(rnnfx_wav_writer *w, const float *const *ch, size_t frames, nn_error *err)
 {
     for (size_t at = 0; at < frames;) {

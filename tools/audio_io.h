@@ -52,6 +52,9 @@ nn_status rnnfx_audio_write_wav(const char *path, const rnnfx_audio *a, nn_error
 typedef struct rnnfx_wav_writer rnnfx_wav_writer;
 
 rnnfx_wav_writer *rnnfx_wav_create(const char *path, int channels, double rate, nn_error *err);
+/* Sets the file's text fields (either may be NULL): the WAV comment (ICMT) and software (ISFT).
+ * Call before the first rnnfx_wav_write. */
+nn_status rnnfx_wav_set_text(rnnfx_wav_writer *w, const char *comment, const char *software, nn_error *err);
 /* Appends `frames` samples of each channel: ch[c][0..frames). */
 nn_status rnnfx_wav_write(rnnfx_wav_writer *w, const float *const *ch, size_t frames, nn_error *err);
 nn_status rnnfx_wav_commit(rnnfx_wav_writer *w, nn_error *err);

@@ -2,7 +2,7 @@
  * cli.h - what every subcommand of `rnnfx` shares: exit codes, error/note lines, a small option
  * parser, strict number parsing, and the progress line.
  *
- * Conventions (DESIGN.md, "The tools"): results on stdout; errors on stderr, one line each,
+ * Conventions (README.md, "The command"): results on stdout; errors on stderr, one line each,
  * "<file>: <problem>" (the engine's nn_error messages already read so); notes and warnings on
  * stderr, prefixed "note: " / "warning: ". Exit 0 only on success.
  */

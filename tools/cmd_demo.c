@@ -9,11 +9,16 @@
  *   4. draws the picture: input, target and the model's output, waveform and spectrum (SVG);
  *      and, when the MorphDrive recordings are there, a second one of a shipped model on its
  *      real recordings;
- *   5. says where all that went and how to load the plugin in a host.
+ *   5. shows the capture flow on the overdrive: the capture signal (capture_signal.h), its
+ *      "recording" through the overdrive with a latency, found and checked (capture_check.h), and
+ *      the three commands that capture a real device;
+ *   6. says where all that went and how to load the plugin in a host.
  *
  * Everything the demo writes goes under DIR (default ./rnnfx-demo), each file atomically.
  */
 #include "audio_io.h"
+#include "capture_signal.h"
+#include "capture_train.h"
 #include "cli.h"
 #include "clock.h"
 #include "commands.h"
@@ -414,6 +419,45 @@ done:
 
 /* ---- 5. where it went, and the plugin ---------------------------------------------------- */
 
+/* 5. The capture flow on the built-in overdrive: the signal (the shortest), as if played through
+ * it and recorded 2.5 ms late, found and checked as `rnnfx train --capture --check` does; then the
+ * three commands for a real device. */
+#define DEMO_LATENCY 120
+static int capture_step(const char *out_dir, nn_error *err)
+{
+    char *dir = path_join(out_dir, "capture"), *p_sig = dir ? path_join(dir, "reamp.wav") : NULL;
+    char *p_rec = dir ? path_join(dir, "recorded.wav") : NULL;
+    rnnfx_capture_layout *l = malloc(sizeof *l);
+    float *x = NULL, *y = NULL;
+    int rc = -1;
+    if (!dir || !p_sig || !p_rec || !l || make_dir(dir, err) ||
+        rnnfx_capture_layout_make(l, RNNFX_CAPTURE_VERSION, RATE, RNNFX_CAPTURE_MIN_MINUTES))
+        goto done;
+    size_t n = l->frames + DEMO_LATENCY + (size_t)RATE;
+    if (!(x = malloc(l->frames * sizeof *x)) || !(y = calloc(n, sizeof *y)) || rnnfx_capture_render(l, x))
+        goto done;
+    rnnfx_toy_pedal(x, y + DEMO_LATENCY, l->frames, RATE);
+    if (write_mono(p_sig, x, l->frames, err) || write_mono(p_rec, y, n, err)) goto done;
+    printf("5. capturing a device: %s (%.0f s, the shortest capture signal), through the overdrive\n"
+           "   and recorded %d samples late: %s. Found and checked:\n",
+           p_sig, (double)l->frames / RATE, DEMO_LATENCY, p_rec);
+    rnnfx_capture_source src = {p_rec, NULL, -1, NULL, 0}; /* the signal regenerated, as by default */
+    rnnfx_capture_report rep;
+    if (rnnfx_capture_add(NULL, &src, &rep, err) != NN_OK) goto done;
+    printf("   latency %ld samples, clock %+.2f ppm, gain %+.1f dB, repeatability ESR %.2g, %d warning%s.\n"
+           "   For your own pedal or amp, three commands:\n"
+           "     rnnfx signal -o reamp.wav       # play it through the device, record the output\n"
+           "     rnnfx train --capture recorded.wav --device \"My pedal\" -o my_pedal.json\n"
+           "     rnnfx process my_pedal.json guitar.wav guitar_through_my_pedal.wav\n",
+           rep.latency, rep.drift_ppm, rep.gain_db, rep.repeat_esr, rep.n_warnings,
+           rep.n_warnings == 1 ? "" : "s");
+    rc = 0;
+done:
+    if (rc && !err->msg[0]) snprintf(err->msg, sizeof err->msg, "rnnfx demo: out of memory");
+    free(x), free(y), free(l), free(p_sig), free(p_rec), free(dir);
+    return rc;
+}
+
 static void print_hosts(void)
 {
     printf("\nThe plugin (rnnfx.lv2: \"rnnfx\" mono, \"rnnfx stereo\"; every shipped model is a preset):\n"
@@ -549,14 +593,18 @@ int rnnfx_cmd_demo(int argc, char **argv)
     else
         printf("   (no MorphDrive recordings in %s: no picture of a real pedal)\n", a.data);
 
-    /* 5. where everything went */
+    /* 5. the capture flow */
+    if (capture_step(a.out, &err)) goto fail;
+
+    /* 6. where everything went */
     printf("\nEverything is in %s/ (%.0f s):\n"
            "  di.wav              the synthesised DI phrase\n"
            "  shipped/*.wav       it, through each shipped model\n"
            "  toy/target.wav      it, through the built-in overdrive (the training target)\n"
            "  toy/model.json      the model trained just now (loads in the plugin and in AIDA-X)\n"
            "  toy/test_*.wav      the unseen phrase: DI, overdrive, model\n"
-           "  demo.svg            the picture (open it in a browser)\n",
+           "  demo.svg            the picture (open it in a browser)\n"
+           "  capture/            the capture signal and its recording through the overdrive\n",
            a.out, rnnfx_now() - t0);
     print_hosts();
     rc = RNNFX_EXIT_OK;

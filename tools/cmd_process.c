@@ -1,5 +1,6 @@
-/* cmd_process.c - `rnnfx process MODEL IN OUT`: a model over an audio file, offline, with the
- * same engine calls the plugin makes (so the same bits). */
+/* cmd_process.c - `rnnfx process MODEL IN OUT`: a model over an audio file, offline, through the
+ * same code the plugin plays it with (dsp/model_stream.h: engine, DC blocker, resamplers), so
+ * the same bits. */
 #include "audio_io.h"
 #include "cli.h"
 #include "commands.h"
@@ -14,9 +15,14 @@ static const char usage[] =
     "Every channel has its own state (a stereo file is two mono signals through the same model).\n"
     "MODEL: Keras/RTNeural/AIDA-X JSON, GuitarML JSON or NAM (LSTM). IN: WAV, FLAC, AIFF, ...\n"
     "When the model was trained at another sample rate than IN's, IN is resampled to the model's\n"
-    "rate, run, and resampled back (a note says so).\n"
+    "rate, run, and resampled back (a note says so), as the plugin does it: OUT holds exactly the\n"
+    "samples the plugin plays, moved earlier by the plugin's latency so that they line up with IN.\n"
+    "A DC blocker (a 5 Hz high-pass, as in the plugin) takes off the constant many models put out.\n"
     "\n"
-    "Options:\n" RENDER_ARGS_HELP "  -h, --help          this text\n";
+    "Options:\n" RENDER_ARGS_HELP
+    "  --no-dc-block       the network's output as it is, without the DC blocker: for comparing\n"
+    "                      with other engines bit for bit (and what `rnnfx eval` measures)\n"
+    "  -h, --help          this text\n";
 
 /* A progress line is worth it from a few seconds of work on. */
 #define PROGRESS_MIN_SAMPLES (10.0 * 48000.0)
@@ -25,6 +31,7 @@ int rnnfx_cmd_process(int argc, char **argv)
 {
     render_args ra;
     render_args_init(&ra);
+    int dc_block = 1;
     const char *pos[3];
     int npos = 0;
     cli c = cli_start("process", argc, argv);
@@ -35,6 +42,11 @@ int rnnfx_cmd_process(int argc, char **argv)
             continue;
         }
         if (cli_is(&c, "help")) return cli_help(usage);
+        if (cli_is(&c, "no-dc-block")) {
+            if (!cli_flag(&c)) return RNNFX_EXIT_USAGE;
+            dc_block = 0;
+            continue;
+        }
         int r = render_args_option(&c, &ra);
         if (r < 0) return RNNFX_EXIT_USAGE;
         if (r == 0) return cli_unknown(&c);
@@ -55,6 +67,7 @@ int rnnfx_cmd_process(int argc, char **argv)
         rc = RNNFX_EXIT_USAGE; /* a wrong knob name or value */
         goto done;
     }
+    opts.dc_block = dc_block;
     if (rnnfx_audio_read(in_path, &in, &err)) goto fail;
     if (ra.channel > in.channels) {
         rc = cli_usage(&c, "--channel %d: %s has %d channel%s", ra.channel, in_path, in.channels,

@@ -4,12 +4,14 @@
  *   rnnfx train --input DI.wav --target OUT.wav -o model.json
  *   rnnfx train --pair a_in.wav a_out.wav --cond tone=0.2 --pair b_in.wav b_out.wav --cond tone=0.8 ...
  *   rnnfx train --folders dry/ wet/ --test-names clip7 -o model.json
+ *   rnnfx train --capture recorded.wav -o model.json      (a recording of `rnnfx signal`'s file)
  *
  * This file is the front end only: options, reading audio, printing progress. The training itself
  * (batched passes with the engine's cells, loss, Adam, data checks and split, checkpoints, export)
  * is the library nn/train (nn_train.h).
  */
 #include "audio_io.h"
+#include "capture_train.h"
 #include "cli.h"
 #include "commands.h"
 #include "nn.h"
@@ -52,6 +54,19 @@ static const char usage[] =
     "  --channel K                  use channel K (1-based) of multi-channel files\n"
     "  --align                      shift the targets by the lag found (whitened cross-correlation)\n"
     "\n"
+    "Capture (the device played `rnnfx signal`'s file; see rnnfx signal --help):\n"
+    "  --capture REC.wav            the recording (repeat, each with its --cond, for knobs). The signal\n"
+    "                               is found in it (latency, clock drift corrected) and checked\n"
+    "                               (clipping, level, DC, polarity, noise floor, repeatability) before\n"
+    "                               any training; validation and test are the signal's own phrases\n"
+    "  --input SIGNAL.wav           the signal that was played (default: regenerated from the tag in\n"
+    "                               the recording, else this version's, its length found)\n"
+    "  --check                      only find and check the recordings: no training, no -o needed\n"
+    "  --json                       with --check: the checks as JSON on stdout\n"
+    "\n";
+
+/* The help's second half (C11 promises string literals of 4095 bytes, not more). */
+static const char usage_more[] =
     "Network:\n"
     "  --type lstm|gru|rnn (lstm)  --hidden N (16)  --layers N (1)  --no-skip (skip: out += in)\n"
     "  --init MODEL                 start from an existing model's weights (fine-tuning)\n"
@@ -85,6 +100,7 @@ typedef struct pair_arg {
     const char *in, *out;
     nn_trole role;
     const char *cond; /* "name=v,name=v" or NULL */
+    int capture;      /* --capture: `out` is a recording of the capture signal, `in` the signal or NULL */
 } pair_arg;
 
 typedef struct train_args {
@@ -96,6 +112,7 @@ typedef struct train_args {
     nn_tsplit split;
     double val_fraction, test_fraction;
     int channel, align, resume, quiet;
+    int n_captures, check_only, json;
     int override; /* NN_OVERRIDE_* given on the command line (for --resume) */
     nn_train_opts o;
 } train_args;
@@ -105,7 +122,7 @@ static int add_pair(train_args *c, const char *in, const char *out, nn_trole rol
     pair_arg *p = realloc(c->pairs, (size_t)(c->n_pairs + 1) * sizeof *p);
     if (!p) return -1;
     c->pairs = p;
-    c->pairs[c->n_pairs++] = (pair_arg){in, out, role, NULL};
+    c->pairs[c->n_pairs++] = (pair_arg){in, out, role, NULL, 0};
     return 0;
 }
 
@@ -246,7 +263,7 @@ static int parse_args(int argc, char **argv, train_args *t, char ***keep, int *n
 #define U RNNFX_EXIT_USAGE
     while (cli_next(&c)) {
         if (!c.opt) return cli_usage(&c, "unexpected argument \"%s\"", c.arg);
-        if (cli_is(&c, "help")) return cli_help(usage);
+        if (cli_is(&c, "help")) return cli_help(usage), cli_help(usage_more);
         else if (cli_is(&c, "input")) {
             if (!(input = cli_value(&c))) return U;
         } else if (cli_is(&c, "target")) {
@@ -258,6 +275,17 @@ static int parse_args(int argc, char **argv, train_args *t, char ***keep, int *n
             nn_trole role = cli_is(&c, "test") ? NN_ROLE_TEST : cli_is(&c, "val") ? NN_ROLE_VAL : NN_ROLE_AUTO;
             if (!opt_two(&c, &a, &b)) return U;
             if (add_pair(t, a, b, role)) return RNNFX_EXIT_FAIL;
+        } else if (cli_is(&c, "capture")) {
+            if (!(a = cli_value(&c))) return U;
+            if (add_pair(t, NULL, a, NN_ROLE_AUTO)) return RNNFX_EXIT_FAIL;
+            t->pairs[t->n_pairs - 1].capture = 1;
+            t->n_captures++;
+        } else if (cli_is(&c, "check")) {
+            if (!cli_flag(&c)) return U;
+            t->check_only = 1;
+        } else if (cli_is(&c, "json")) {
+            if (!cli_flag(&c)) return U;
+            t->json = 1;
         } else if (cli_is(&c, "folders")) {
             if (!opt_two(&c, &a, &b)) return U;
             if (add_folders(t, a, b, keep, n_keep)) return RNNFX_EXIT_FAIL;
@@ -376,6 +404,16 @@ static int parse_args(int argc, char **argv, train_args *t, char ***keep, int *n
         }
     }
 #undef U
+    if (t->n_captures) { /* --input names the signal that was played */
+        if (t->n_captures != t->n_pairs)
+            return cli_usage(&c, "--capture recordings cannot be mixed with pairs");
+        for (int i = 0; i < t->n_pairs; i++) t->pairs[i].in = input;
+        input = NULL;
+        if (t->resume) return cli_usage(&c, "--resume: not with --capture (train again)");
+        if (t->check_only) return -1;
+    } else if (t->check_only || t->json) {
+        return cli_usage(&c, "--check and --json go with --capture");
+    }
     if (input) return cli_usage(&c, "--input without --target");
     int trainable = 0;
     for (int i = 0; i < t->n_pairs; i++) {
@@ -527,6 +565,7 @@ typedef struct session {
     const char *cond_names[NN_MAX_COND];
     int n_cond;
     nn_tdata *data;
+    rnnfx_capture_report *reports; /* one per --capture */
     nn_trainer *tr;
     nn_model *init_model;
     char *ckpt_alloc;
@@ -541,7 +580,32 @@ static void session_free(session *s)
     for (int i = 0; i < s->n_keep; i++) free(s->keep[i]);
     free(s->keep);
     free(s->cond);
+    free(s->reports);
     free(s->a.pairs);
+}
+
+/* Finds and checks every capture recording before anything is trained, and adds its segments
+ * to the data (none with --check). */
+static int load_captures(session *s)
+{
+    train_args *a = &s->a;
+    nn_error err;
+    memset(&err, 0, sizeof err);
+    if (!(s->reports = calloc((size_t)a->n_pairs, sizeof *s->reports))) return RNNFX_EXIT_FAIL;
+    for (int i = 0; i < a->n_pairs; i++) {
+        rnnfx_capture_source src = {a->pairs[i].out, a->pairs[i].in, a->channel, s->cond[i], s->n_cond};
+        rnnfx_capture_report *r = &s->reports[i];
+        if (rnnfx_capture_add(a->check_only ? NULL : s->data, &src, r, &err) != NN_OK) return cli_fail(&err);
+        if (a->json) {
+            char *j = rnnfx_capture_report_json(r);
+            if (j) printf("%s\n", j);
+            free(j);
+        } else if (!a->quiet || a->check_only) {
+            rnnfx_capture_report_print(r, a->check_only ? stdout : stderr);
+        }
+        for (int k = 0; k < r->n_warnings; k++) cli_warn("%s", r->warnings[k]);
+    }
+    return RNNFX_EXIT_OK;
 }
 
 /* Reads every pair and checks them all before anything is trained. */
@@ -551,6 +615,15 @@ static int load_data(session *s)
     nn_error err;
     s->data = nn_tdata_new();
     if (!s->data) return RNNFX_EXIT_FAIL;
+    if (a->n_captures) {
+        /* the split is the signal's own: its validation and test phrases */
+        int rc = load_captures(s);
+        if (rc == RNNFX_EXIT_OK && !a->check_only) {
+            if (nn_tdata_split(s->data, NN_SPLIT_AUTO, 0, 0, &err) != NN_OK) return cli_fail(&err);
+            if (!a->quiet) fprintf(stderr, "data: %s\n", nn_tdata_describe(s->data));
+        }
+        return rc;
+    }
     for (int i = 0; i < a->n_pairs; i++) {
         rnnfx_audio in = {0}, out = {0};
         if (rnnfx_audio_read(a->pairs[i].in, &in, &err) != NN_OK || rnnfx_audio_read(a->pairs[i].out, &out, &err) != NN_OK) {
@@ -637,6 +710,23 @@ static int finish(session *s)
     fs.meta.author = nn_spec_strdup(&fs, a->author);
     fs.meta.device = nn_spec_strdup(&fs, a->device);
     fs.meta.license = nn_spec_strdup(&fs, a->license);
+    if (a->n_captures) { /* the checks of every recording, in the metadata as "capture" */
+        size_t cap = 32;
+        char **js = calloc((size_t)a->n_pairs, sizeof *js);
+        for (int i = 0; js && i < a->n_pairs; i++)
+            if ((js[i] = rnnfx_capture_report_json(&s->reports[i]))) cap += strlen(js[i]) + 1;
+        char *all = js ? malloc(cap) : NULL;
+        if (all) {
+            size_t at = (size_t)snprintf(all, cap, "{\"capture\": [");
+            for (int i = 0; i < a->n_pairs; i++)
+                at += (size_t)snprintf(all + at, cap - at, "%s%s", i ? "," : "", js[i] ? js[i] : "null");
+            snprintf(all + at, cap - at, "]}");
+            fs.meta.extra_json = nn_spec_strdup(&fs, all);
+        }
+        for (int i = 0; js && i < a->n_pairs; i++) free(js[i]);
+        free(js);
+        free(all);
+    }
     nn_model *m = nn_model_build(&fs, a->output, &err);
     int rc = RNNFX_EXIT_OK;
     if (!m || nn_model_write_keras(m, a->output, &err) != NN_OK) {
@@ -659,6 +749,13 @@ static int finish(session *s)
     else
         printf("kept epoch %d (no validation part: the lowest training loss)\n", nn_trainer_best_epoch(s->tr));
     if (isfinite(fs.meta.test_esr)) printf("test ESR %.6g\n", fs.meta.test_esr);
+    for (int i = 0; i < a->n_captures; i++) /* what no model can beat: the device against itself */
+        if (s->reports[i].repeat_esr > 0)
+            printf("%s: repeatability floor ESR %.3g (the test ESR is %.3g times it)\n", s->reports[i].name,
+                   s->reports[i].repeat_esr, fs.meta.test_esr / s->reports[i].repeat_esr);
+        else
+            printf("%s: repeatability floor ESR 0 (the two copies are identical: no noise, no floor)\n",
+                   s->reports[i].name);
     printf("wrote %s (%s %d x %d, %.0f Hz)\n", a->output, nn_cell_name(o->type), o->layers, o->hidden,
            nn_tdata_rate(s->data));
     const char *why_not = nn_aidax_incompatibility(&fs);
@@ -716,7 +813,8 @@ int rnnfx_cmd_train(int argc, char **argv)
         rc = RNNFX_EXIT_USAGE;
         goto out;
     }
-    if ((rc = load_data(&s)) != RNNFX_EXIT_OK || (rc = make_trainer(&s)) != RNNFX_EXIT_OK) goto out;
+    if ((rc = load_data(&s)) != RNNFX_EXIT_OK || s.a.check_only || (rc = make_trainer(&s)) != RNNFX_EXIT_OK)
+        goto out;
 
     view v = {NULL, cli_stderr_is_terminal(), s.a.quiet, 0, -1};
     if (s.a.log && !(v.log = fopen(s.a.log, s.a.resume ? "a" : "w"))) {

@@ -10,5 +10,6 @@ int rnnfx_cmd_eval(int argc, char **argv);
 int rnnfx_cmd_bench(int argc, char **argv);
 int rnnfx_cmd_train(int argc, char **argv);
 int rnnfx_cmd_demo(int argc, char **argv);
+int rnnfx_cmd_signal(int argc, char **argv);
 
 #endif

@@ -3,6 +3,7 @@
 #include "fma_peak.h"
 #include "clock.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,7 +72,7 @@ double rnnfx_fma_peak_gflops(const char *isa, int runs)
     for (;;) {
         double t0 = rnnfx_cpu_now();
         sink = l->run(iters);
-        if (rnnfx_cpu_now() - t0 > 0.02 || iters > (1L << 40)) break;
+        if (rnnfx_cpu_now() - t0 > 0.02 || iters > LONG_MAX / 4) break; /* long: 32 bits on ARMv7 */
         iters *= 2;
     }
     double t[31];

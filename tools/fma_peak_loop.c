@@ -45,14 +45,24 @@ double rnnfx_fma_loop_avx2(long iters)
 }
 
 #else
-/* Portable: plain C over NACC x 8 floats; the compiler vectorises it for the baseline ISA. */
+/* Portable: plain C over NACC x 8 floats; the compiler vectorises it for the baseline ISA. Where
+ * that ISA has a fused multiply-add (AArch64, ARMv7 with VFPv4) fmaf() is that one instruction,
+ * vectorised (fmla): what the engine's kernel uses there (-ffp-contract=fast), so the floor is
+ * measured with it. Elsewhere (the x86-64 baseline) fmaf() would be a slow library call, and a
+ * multiply and an add is what the generic kernel does. */
+#include <math.h>
+#if defined(__ARM_FEATURE_FMA) || defined(__FMA__)
+#define MADD(a, b, c) fmaf(a, b, c)
+#else
+#define MADD(a, b, c) ((a) * (b) + (c))
+#endif
 double rnnfx_fma_loop_generic(long iters);
 double rnnfx_fma_loop_generic(long iters)
 {
     float acc[NACC * 8];
     for (int k = 0; k < NACC * 8; k++) acc[k] = (float)k * 0.001f;
     for (long i = 0; i < iters; i++)
-        for (int k = 0; k < NACC * 8; k++) acc[k] = acc[k] * 0.999f + 1e-4f;
+        for (int k = 0; k < NACC * 8; k++) acc[k] = MADD(acc[k], 0.999f, 1e-4f);
     double sum = 0;
     for (int k = 0; k < NACC * 8; k++) sum += acc[k];
     return sum;

@@ -22,6 +22,7 @@ static const command commands[] = {
     {"convert", rnnfx_cmd_convert, "write a model in the native format (Keras JSON, for AIDA-X / RTNeural)"},
     {"eval", rnnfx_cmd_eval, "compare a model's output with a target recording (ESR and friends)"},
     {"bench", rnnfx_cmd_bench, "measure the engine's speed (ns per sample) against this CPU's floor"},
+    {"signal", rnnfx_cmd_signal, "write the capture signal: the file to play through a device and record"},
     {"train", rnnfx_cmd_train, "learn a model from recordings of a device's input and output"},
     {"demo", rnnfx_cmd_demo, "the whole chain on a built-in example: synthesised guitar, models, training, a picture"},
 };

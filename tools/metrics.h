@@ -1,6 +1,6 @@
 /*
  * metrics.h - how close a model's output is to a target recording: the figures of `rnnfx eval`,
- * defined as in the amp-modelling literature (DESIGN.md, "Training"):
+ * defined as in the amp-modelling literature (and as the trainer's loss, nn/train/loss.c):
  *
  *   ESR                 sum (y - t)^2 / sum t^2
  *   ESR, pre-emphasis   the same after the filter 1 - 0.85 z^-1 on both y and t (weights the

@@ -1,9 +1,14 @@
 /* render.c - a model over a whole recording (see render.h). */
 #include "render.h"
-#include "resample.h"
+#include "model_stream.h"
 #include "rnnfx_error.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+/* The most samples per stream call: the stream's scratch grows with it, the output does not
+ * depend on it. */
+#define MAX_CHUNK 65536
 
 void rnnfx_render_opts_init(rnnfx_render_opts *o)
 {
@@ -13,51 +18,55 @@ void rnnfx_render_opts_init(rnnfx_render_opts *o)
     o->resample = 1;
 }
 
-/* Progress over the phases of a job (resample in, run, resample out), each a share of 0..1 -
- * rough shares: best-quality resampling costs about as much as a small network. */
-typedef struct phase {
-    const rnnfx_render_opts *o;
-    double base, weight;
-} phase;
-
-static void phase_progress(void *ctx, double fraction)
+/* Channels c (and c + 1 when `pair`) of `in` through one stream into `out`. The stream delays
+ * its output by its latency L (the resamplers'; 0 without them): it is fed the recording and
+ * then L samples of silence, and output sample j + L is written to out[j] - so out[j] lines up
+ * with in[j], and the samples are exactly those the plugin plays, L samples later. */
+static nn_status run_pair(const nn_model *m, const rnnfx_audio *in, int c, int pair, const rnnfx_render_opts *o,
+                          rnnfx_audio *out, rnnfx_render_info *info, double *done, const char *name, nn_error *err)
 {
-    const phase *p = ctx;
-    if (p->o->progress) p->o->progress(p->o->progress_ctx, p->base + p->weight * fraction);
-}
-
-/* Runs every channel of `a` in place, pairs through nn_run2. */
-static nn_status run_channels(const nn_model *m, rnnfx_audio *a, const rnnfx_render_opts *o, rnnfx_render_info *info,
-                              phase *ph, nn_error *err)
-{
-    nn_state *st[2] = {NULL, NULL};
-    size_t block = o->block ? o->block : RNNFX_DEFAULT_BLOCK;
-    double total = (double)a->frames * (double)a->channels;
-    for (int c = 0; c < a->channels; c += 2) {
-        int pair = c + 1 < a->channels;
-        for (int i = 0; i <= pair; i++) {
-            st[i] = nn_state_new(m, err);
-            if (!st[i]) {
-                nn_state_free(st[0]);
-                return err ? err->status : NN_ERR_NOMEM;
-            }
-            for (int k = 0; k < nn_model_num_cond(m); k++) nn_state_set_cond(st[i], k, o->cond[k]);
-        }
-        float *x0 = a->data[c], *x1 = pair ? a->data[c + 1] : NULL;
-        for (size_t at = 0; at < a->frames; at += block) {
-            size_t n = a->frames - at < block ? a->frames - at : block;
-            int r = pair ? nn_run2(st[0], st[1], x0 + at, x1 + at, x0 + at, x1 + at, n)
-                         : (nn_run(st[0], x0 + at, x0 + at, n) ? 1 : 0);
-            if (r) {
-                if (!info->reset_blocks || at < info->first_reset) info->first_reset = at;
-                info->reset_blocks += (size_t)((r & 1) + ((r >> 1) & 1));
-            }
-            phase_progress(ph, ((double)c * (double)a->frames + (double)(at + n) * (1 + pair)) / total);
-        }
-        nn_state_free(st[0]);
-        nn_state_free(st[1]);
-        st[0] = st[1] = NULL;
+    size_t chunk = o->block ? o->block : RNNFX_DEFAULT_BLOCK;
+    if (chunk > MAX_CHUNK) chunk = MAX_CHUNK;
+    rnnfx_stream_opts so;
+    rnnfx_stream_opts_init(&so, in->rate);
+    so.n_ch = 1 + pair;
+    so.max_chunk = (uint32_t)chunk;
+    so.cond = o->cond;
+    so.dc_block = o->dc_block != 0;
+    so.resample = o->resample != 0;
+    rnnfx_stream *s = rnnfx_stream_new(m, &so, name, err);
+    float *zeros = calloc(chunk, sizeof(float)), *y = calloc(2 * chunk, sizeof(float));
+    if (!s || !zeros || !y) {
+        rnnfx_stream_free(s);
+        free(zeros), free(y);
+        return s ? rnnfx_fail(err, NN_ERR_NOMEM, name, "out of memory") : err->status;
     }
+    info->run_rate = rnnfx_stream_run_rate(s);
+    info->resampled = rnnfx_stream_resampled(s);
+    size_t lat = rnnfx_stream_latency(s), total = in->frames + lat;
+    double scale = (double)in->frames * in->channels;
+    for (size_t at = 0; at < total;) {
+        size_t n = total - at < chunk ? total - at : chunk;
+        if (at < in->frames && n > in->frames - at) n = in->frames - at; /* no chunk straddles the end */
+        const float *x[2];
+        float *w[2] = {y, y + chunk};
+        for (int i = 0; i <= pair; i++) x[i] = at < in->frames ? in->data[c + i] + at : zeros;
+        int r = rnnfx_stream_run(s, x, w, (uint32_t)n);
+        if (r) {
+            size_t where = (size_t)((double)at * info->run_rate / in->rate);
+            if (!info->reset_blocks || where < info->first_reset) info->first_reset = where;
+            info->reset_blocks += (size_t)((r & 1) + ((r >> 1) & 1));
+        }
+        /* Output sample at + i is out[at + i - lat]. */
+        size_t skip = at < lat ? lat - at : 0;
+        for (int i = 0; i <= pair && skip < n; i++)
+            memcpy(out->data[c + i] + (at + skip - lat), w[i] + skip, (n - skip) * sizeof(float));
+        at += n;
+        if (o->progress && at <= in->frames) o->progress(o->progress_ctx, (*done + (double)at * (1 + pair)) / scale);
+    }
+    *done += (double)in->frames * (1 + pair);
+    rnnfx_stream_free(s);
+    free(zeros), free(y);
     return NN_OK;
 }
 
@@ -75,32 +84,13 @@ nn_status rnnfx_render(const nn_model *m, const rnnfx_audio *in, const rnnfx_ren
         view.channels = 1;
         view.data = &in->data[o->channel];
     }
-    double rate = nn_model_sample_rate(m);
-    info->run_rate = in->rate;
-    nn_status st;
-    rnnfx_audio work;
-    phase ph = {o, 0.0, 1.0};
-    if (o->resample && rate != in->rate) {
-        info->resampled = 1;
-        info->run_rate = rate;
-        ph.weight = 0.3;
-        if ((st = rnnfx_audio_resample(&view, rate, 0, &work, phase_progress, &ph, name, err))) return st;
-        ph.base = 0.3;
-        ph.weight = 0.4;
-    } else {
-        if ((st = rnnfx_audio_alloc(&work, view.channels, view.frames, view.rate, name, err))) return st;
-        for (int c = 0; c < view.channels; c++) memcpy(work.data[c], view.data[c], view.frames * sizeof(float));
-    }
-    st = run_channels(m, &work, o, info, &ph, err);
-    if (!st && info->resampled) {
-        ph.base = 0.7;
-        ph.weight = 0.3;
-        st = rnnfx_audio_resample(&work, in->rate, in->frames, out, phase_progress, &ph, name, err);
-        rnnfx_audio_free(&work);
-    } else if (!st) {
-        *out = work; /* ran in place: the buffer is the output */
-    } else {
-        rnnfx_audio_free(&work);
-    }
+    nn_status st = rnnfx_audio_alloc(out, view.channels, view.frames, view.rate, name, err);
+    if (st) return st;
+    rnnfx_render_opts one = *o;
+    one.channel = -1; /* the view holds only the channels to run */
+    double done = 0;
+    for (int c = 0; !st && c < view.channels; c += 2)
+        st = run_pair(m, &view, c, c + 1 < view.channels, &one, out, info, &done, name, err);
+    if (st) rnnfx_audio_free(out);
     return st;
 }

@@ -2,21 +2,25 @@
  * pass.c - the batched forward and backward passes (truncated BPTT), each layer's pair side by side.
  *
  * A window is T samples of B sequences. Activations are time-major: at step t the batch's vectors
- * are contiguous ([B][width]), so one sgemm does a step's matrix product for the whole batch, and
- * the kernel table's pointwise cell code (the engine's cell_math.h) does the rest:
+ * are contiguous ([B][width]), so a step's matrix product is one small product for the whole
+ * batch, and the kernel table's pointwise cell code (the engine's cell_math.h) does the rest:
  *
- *   forward, step t, layer l:  P = bias + x_t Wx + h_{t-1} Wh        (sgemm, [B][Gp*Hp])
+ *   forward, step t, layer l:  P = bias + x_t Wx + h_{t-1} Wh        (gemm_acc, [B][Gp*Hp])
  *                              h_t (c_t) = cell(P), activations saved  (kernel table)
  *   then the dense head over the whole window at once (sgemm, [T*B][...]).
  *
  *   backward: the dense head over the window (sgemm), then t = T-1 .. 0, layers top down:
  *                              dP = cell_backward(saved, dh_t + dh_rec)   (kernel table)
- *                              dh_rec = dP Wh^T;  dWh += h_{t-1}^T dP;  dWx += x_t^T dP;  db += sum dP
- *                              the layer below gets dP Wx^T as its dh_t.
+ *                              dh_rec = dP Wh^T; the layer below gets dP Wx^T as its dh_t (gemm_acc)
+ *                              every kb steps: dWh += h^T dP, dWx += x^T dP, db += sum dP over
+ *                              those steps at once (sgemm, K = kb * B)
  *
- * The per-step products are tiny (B = 50, H = 16: [50x16][16x64]) but OpenBLAS does them at
- * 50-90 GFLOP/s on this class of CPU; the per-step weight gradients (K = B) keep dP in cache
- * instead of storing it for a window-long sgemm, which measured no faster.
+ * The per-step products are tiny (B = 50, H = 16: [50x16][16x64]). OpenBLAS packs both operands
+ * on every call, which at these sizes costs as much as the arithmetic, so they go through
+ * gemm_acc: register-tiled kernels at the kernel table's vector width (sgemm only in builds
+ * without them). The weight gradients, whose inner dimension is the batch, are summed per block
+ * of kb steps rather than per step: OpenBLAS's per-call cost is paid once per block, and the
+ * block's dP is still in cache when the sgemm reads it.
  *
  * Memory per recurrent layer: h and c [T+1][B][Hp] (index 0 = the state the window started
  * from), saved activations [T][B][Gs*Hp]. The start state of the next window is h[T], c[T].

@@ -25,7 +25,8 @@
 
 /* ---- options ----------------------------------------------------------------------------------- */
 
-/* The recipe (../shared/reference/train_ref.py): plateau rule on the training loss, no clipping;
+/* The recipe of the published amp-modelling work (Automated-GuitarAmpModelling's PyTorch
+ * training; BENCHMARKS.md compares against it): plateau rule on the training loss, no clipping;
  * PyTorch's two biases per gate are reproduced (twin_bias). */
 void nn_train_opts_recipe(nn_train_opts *o)
 {

@@ -51,7 +51,7 @@ static int one_input(const uint8_t *data, size_t size)
     nn_model *m2 = nn_model_load_file(path, &err);
     if (!m2) abort();
     if (nn_model_param_count(m2) != nn_model_param_count(m)) abort();
-    /* ... and it is the same network: a round trip changes no output bit (issue 2, item 4). */
+    /* ... and it is the same network: a round trip changes no output bit. */
     if (nn_model_num_cond(m2) != nn_model_num_cond(m) || nn_model_sample_rate(m2) != nn_model_sample_rate(m)) abort();
     int reset2 = run64(m2, in, out2);
     if (!reset && !reset2 && memcmp(out, out2, sizeof out) != 0) abort();

@@ -88,7 +88,7 @@ static void measure(const char *uri, const char *path, const char *other, Mode m
         fprintf(stderr, "bench: cannot load %s\n", path);
         exit(1);
     }
-    if (mode == MIXED) host_set(h, "input_gain", 3.0f), host_set(h, "mix", 0.7f);
+    if (mode == MIXED) host_set(h, "input_gain", 3.0f), host_set(h, "mix", 70.0f);
     double te[RUNS], tp[RUNS];
     for (int r = 0; r < RUNS; r++) {
         te[r] = engine_pass(s, x, y, n) / n * 1e9;

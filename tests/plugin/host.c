@@ -462,6 +462,33 @@ int host_restore(Host *h, const char *dir, bool via_worker)
     return 0;
 }
 
+/* The state of host_restore_value: one key, the model. */
+typedef struct {
+    Host *h;
+    const void *value;
+    size_t size;
+    uint32_t type;
+} OneValue;
+
+static const void *retrieve_one(LV2_State_Handle handle, uint32_t key, size_t *size, uint32_t *type, uint32_t *flags)
+{
+    const OneValue *v = handle;
+    if (key != v->h->rnnfx_model) return NULL;
+    *size = v->size;
+    *type = v->type;
+    *flags = LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE;
+    return v->value;
+}
+
+int host_restore_value(Host *h, const void *value, size_t size, const char *type_uri, bool via_worker)
+{
+    const LV2_State_Interface *state = lilv_instance_get_extension_data(h->instance, LV2_STATE__interface);
+    if (!state) return -1;
+    OneValue v = {h, value, size, map_uri(h, type_uri)};
+    const LV2_Feature *features[] = {&h->f_map, &h->f_unmap, &h->f_log, via_worker ? &h->f_state_schedule : NULL, NULL};
+    return (int)state->restore(lilv_instance_get_handle(h->instance), retrieve_one, &v, 0, features);
+}
+
 /* ---- Presets ----------------------------------------------------------------------------------- */
 
 static void node_free(LilvNode *n) { lilv_node_free(n); }
@@ -474,11 +501,17 @@ static LilvNodes *presets(Host *h)
     return all;
 }
 
+/* The i-th preset in the order of their URIs: lilv's own order may change from one query to the
+ * next (loading a preset's resource reorders it), so an index alone would not name one preset. */
 static const LilvNode *preset_at(const LilvNodes *all, int i)
 {
-    int k = 0;
-    LILV_FOREACH (nodes, it, all)
-        if (k++ == i) return lilv_nodes_get(all, it);
+    LILV_FOREACH (nodes, it, all) {
+        const LilvNode *p = lilv_nodes_get(all, it);
+        int before = 0;
+        LILV_FOREACH (nodes, jt, all)
+            if (strcmp(lilv_node_as_uri(lilv_nodes_get(all, jt)), lilv_node_as_uri(p)) < 0) before++;
+        if (before == i) return p;
+    }
     return NULL;
 }
 

@@ -14,6 +14,7 @@
 #define RNNFX_TESTS_HOST_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef enum {
@@ -56,6 +57,11 @@ void host_settle(Host *h);
  * via_worker: restore() gets a worker schedule (the threadSafeRestore way). 0 on success. */
 int host_save(Host *h, const char *dir);
 int host_restore(Host *h, const char *dir, bool via_worker);
+/* Restores a state that holds only the model, handed over as a host's retrieve() hands it:
+ * `size` bytes at `value`, of type `type_uri` (LV2_ATOM__Path, ...). lilv counts the NUL that
+ * ends a path in size; Carla does not. Returns what the plugin's restore() returns (an
+ * LV2_State_Status: 0 is success). */
+int host_restore_value(Host *h, const void *value, size_t size, const char *type_uri, bool via_worker);
 
 /* The presets the bundle lists for this plugin (lilv), and restoring one by index (as hosts
  * load a preset: lilv_state_restore, the worker schedule passed). 0 on success. */

@@ -54,8 +54,7 @@ static void append(char *dst, size_t cap, const char *fmt, ...)
 Slot *slot_new(const char *path, double host_rate, int n_ch, const float *cond, bool prewarm, nn_error *err)
 {
     (void)host_rate, (void)n_ch;
-    if (strcmp(who, "worker") && strcmp(who, "host"))
-        append(log_bad, sizeof log_bad, "slot_new(%s) by %s", path, who);
+    if (strcmp(who, "worker") && strcmp(who, "host")) append(log_bad, sizeof log_bad, "slot_new(%s) by %s", path, who);
     if (strstr(path, "bad") || n_made == POOL) {
         err->status = NN_ERR_IO;
         snprintf(err->msg, sizeof err->msg, "%s: cannot open", path);
@@ -103,7 +102,7 @@ typedef struct {
 
 static Queue jobs, answers;
 static bool jobs_full, answers_full;
-static bool nested;   /* work() inside schedule_work(), work_response() inside respond() (Ardour export) */
+static bool nested; /* work() inside schedule_work(), work_response() inside respond() (Ardour export) */
 static Swap *sw;
 
 static bool push(Queue *q, uint32_t size, const void *data)
@@ -202,35 +201,35 @@ static void on_failed(void *ctx, const char *why)
 /* ---- Steps ------------------------------------------------------------------------------------- */
 
 typedef enum {
-    REQ,          /* audio: a patch:Set of arg ("" unsets) */
-    REQ_LONG,     /* audio: a patch:Set of a path longer than SWAP_PATH_MAX */
-    WORK,         /* worker: every message waiting */
-    WORK1,        /* worker: the first message waiting */
-    ANSWER,       /* audio: every answer waiting (work_response) */
-    RUN,          /* audio: a run() with audio (swap_retry, then swap_audio_ran) */
-    RUN0,         /* audio: a run() of 0 samples (swap_retry only) */
-    FADE,         /* audio: a chunk of arg samples (swap_fade_gains); `gain`: the chunk's last */
-    KNOB,         /* audio: knob 0 at arg (swap_set_knob) */
-    FULL,         /* the worker's queue refuses messages (arg "1") or takes them again ("0") */
-    RESTORE,      /* restore(), another thread, with the worker: arg */
-    RESTORE_NOW,  /* restore() without a worker (host): arg */
-    ACTIVATE,     /* host: deactivate() + activate() */
-    CUT_JOB,      /* worker: the first message waiting, cut to arg bytes ("-1": one short); refused */
-    CUT_ANSWER,   /* audio: the first answer waiting, cut likewise; refused */
+    REQ,         /* audio: a patch:Set of arg ("" unsets) */
+    REQ_LONG,    /* audio: a patch:Set of a path longer than SWAP_PATH_MAX */
+    WORK,        /* worker: every message waiting */
+    WORK1,       /* worker: the first message waiting */
+    ANSWER,      /* audio: every answer waiting (work_response) */
+    RUN,         /* audio: a run() with audio (swap_retry, then swap_audio_ran) */
+    RUN0,        /* audio: a run() of 0 samples (swap_retry only) */
+    FADE,        /* audio: a chunk of arg samples (swap_fade_gains); `gain`: the chunk's last */
+    KNOB,        /* audio: knob 0 at arg (swap_set_knob) */
+    FULL,        /* the worker's queue refuses messages (arg "1") or takes them again ("0") */
+    RESTORE,     /* restore(), another thread, with the worker: arg */
+    RESTORE_NOW, /* restore() without a worker (host): arg */
+    ACTIVATE,    /* host: deactivate() + activate() */
+    CUT_JOB,     /* worker: the first message waiting, cut to arg bytes ("-1": one short); refused */
+    CUT_ANSWER,  /* audio: the first answer waiting, cut likewise; refused */
     END
 } Op;
 
 typedef struct {
     Op op;
     const char *arg;
-    const char *plays;  /* "a": a plays; "a>b": a fades out, b in; "-": none; "b*": b prewarmed */
-    const char *path;   /* swap_path */
-    const char *said;   /* what the listener heard during the step: "+a" installed, "!why" failed */
-    const char *freed;  /* slots freed during the step: "a@worker" ... */
-    const char *reset;  /* slots reset during the step */
-    int jobs;           /* messages waiting for the worker after the step, + 1 (0: not checked) */
-    float gain;         /* FADE: the incoming model's gain at the chunk's last sample */
-    int made;           /* slots made so far, + 1 (0: not checked) */
+    const char *plays; /* "a": a plays; "a>b": a fades out, b in; "-": none; "b*": b prewarmed */
+    const char *path;  /* swap_path */
+    const char *said;  /* what the listener heard during the step: "+a" installed, "!why" failed */
+    const char *freed; /* slots freed during the step: "a@worker" ... */
+    const char *reset; /* slots reset during the step */
+    int jobs;          /* messages waiting for the worker after the step, + 1 (0: not checked) */
+    float gain;        /* FADE: the incoming model's gain at the chunk's last sample */
+    int made;          /* slots made so far, + 1 (0: not checked) */
 } Step;
 
 typedef struct {
@@ -241,200 +240,256 @@ typedef struct {
 
 /* A step names what it checks; what it leaves out is not checked (or, for said/freed/reset,
  * must be nothing). */
+/* clang-format off: one step a line, as a table */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 #define J(n) .jobs = (n) + 1
 #define M(n) .made = (n) + 1
 /* A model loaded and answered, from nothing, before any audio. */
-#define LOAD_A {REQ, "a", J(1)}, {WORK, NULL, J(0)}, {ANSWER, NULL, "a", "a", "+a", M(1)}
+#define LOAD_A \
+    {REQ, "a", J(1)}, {WORK, NULL, J(0)}, { ANSWER, NULL, "a", "a", "+a", M(1) }
 
 static const Scenario scenarios[] = {
-    {"load before audio: replaces at once, the old one freed by the worker", false, {
-        {REQ, "a", "-", "", J(1)},
-        {WORK, NULL, "-", "", J(0)},
-        {ANSWER, NULL, "a", "a", "+a", J(0)},
-        {REQ, "b", "a", "a", J(1)},
-        {WORK, NULL, J(0)},
-        {ANSWER, NULL, "b", "b", "+b", J(1)},
-        {WORK, NULL, "b", "b", "", "a@worker", J(0)},
-        {REQ, "", J(1)},
-        {WORK, NULL, J(0)},
-        {ANSWER, NULL, "-", "", "+-", J(1)},
-        {WORK, NULL, "-", "", "", "b@worker", J(0), M(2)},
-        {END}}},
-    {"load while audio runs: prewarmed, fades in, the old one freed at the fade's end", false, {
-        LOAD_A,
-        {RUN, NULL, "a", J(0)},
-        {REQ, "b", J(1)},
-        {WORK, NULL, "a", "a", J(0)},
-        {ANSWER, NULL, "a>b*", "b", "+b", J(0)},
-        {FADE, "2", "a>b*", "b", .gain = 0.5f, J(0)},
-        {FADE, "1", "a>b*", "b", .gain = 0.75f, J(0)},
-        {FADE, "2", "b*", "b", .gain = 1.0f, J(1)},
-        {WORK, NULL, "b*", "b", "", "a@worker", J(0)},
-        {REQ, "", J(1)},
-        {WORK, NULL, J(0)},
-        {ANSWER, NULL, "b*>-", "", "+-", J(0)},
-        {FADE, "8", "-", "", .gain = 1.0f, J(1)},
-        {WORK, NULL, "-", "", "", "b@worker", J(0)},
-        {END}}},
-    {"arrivals during a fade: the latest waits, the others go to the worker", false, {
-        LOAD_A,
-        {RUN, NULL},
-        {REQ, "b"}, {WORK}, {ANSWER, NULL, "a>b*", "b", "+b"},
-        {REQ, "c"}, {WORK}, {ANSWER, NULL, "a>b*", "c", "+c", J(0)},
-        {REQ, "d"}, {WORK}, {ANSWER, NULL, "a>b*", "d", "+d", J(1)},
-        {WORK, NULL, "a>b*", "d", "", "c@worker", J(0)},
-        {FADE, "4", "b*>d*", "d", .gain = 1.0f, J(1)},
-        {WORK, NULL, "b*>d*", "d", "", "a@worker"},
-        {FADE, "3", "b*>d*", "d", .gain = 0.75f, J(0)},
-        {FADE, "3", "d*", "d", .gain = 1.0f, J(1)},
-        {WORK, NULL, "d*", "d", "", "b@worker", J(0), M(4)},
-        {END}}},
-    {"load while loading: the latest request wins, the one between is never loaded", false, {
-        {RUN, NULL},
-        {REQ, "a", "-", "", J(1)},
-        {REQ, "b", "-", "", J(1)},
-        {REQ, "c", "-", "", J(1)},
-        {WORK, NULL, "-", "", J(0), M(1)},
-        /* a arrives while c waits: parked, and c goes to the worker */
-        {ANSWER, NULL, "-", "", "", J(1)},
-        {WORK, NULL, J(0), M(2)},
-        {ANSWER, NULL, "->c*", "c", "+c", J(1)},
-        {WORK, NULL, "->c*", "c", "", "a@worker", J(0), M(2)},
-        {END}}},
-    {"the newer request fails: the parked model plays after all", false, {
-        {RUN, NULL},
-        {REQ, "a", J(1)},
-        {REQ, "bad", J(1)},
-        {WORK, NULL, J(0), M(1)},
-        {ANSWER, NULL, "-", "", "", J(1)},
-        {WORK, NULL, J(0)},
-        {ANSWER, NULL, "->a*", "a", "+a !bad: cannot open", J(0)},
-        {END}}},
-    {"a parked model is freed when a newer one arrives", false, {
-        {RUN, NULL},
-        {REQ, "a"}, {REQ, "b", J(1)},
-        {WORK, NULL, J(0)},
-        {ANSWER, NULL, "-", "", "", J(1)},       /* a parked, b loading */
-        {REQ, "c", J(1)},                        /* c waits for b */
-        {WORK, NULL, J(0)},
-        {ANSWER, NULL, "-", "", "", J(2)},       /* b parked, a to the worker, c loading */
-        {WORK1, NULL, "-", "", "", "a@worker", J(1)},
-        {WORK, NULL, J(0)},
-        {ANSWER, NULL, "->c*", "c", "+c", J(1)},
-        {WORK, NULL, "->c*", "c", "", "b@worker", J(0), M(3)},
-        {END}}},
-    {"the newer request fails while a still newer one waits: that one is sent, the parked one waits", false, {
-        {RUN, NULL},
-        {REQ, "a"}, {REQ, "bad", J(1)},
-        {WORK, NULL, J(0)},
-        {ANSWER, NULL, "-", "", "", J(1)},       /* a parked, bad loading */
-        {REQ, "c", J(1)},                        /* c waits for bad */
-        {WORK, NULL, J(0)},
-        {ANSWER, NULL, "-", "", "!bad: cannot open", J(1)},  /* a still parked, c loading */
-        {WORK, NULL, J(0)},
-        {ANSWER, NULL, "->c*", "c", "+c", J(1)},
-        {WORK, NULL, "->c*", "c", "", "a@worker", J(0), M(2)},
-        {END}}},
-    {"a file that fails to load: what played goes on playing", false, {
-        LOAD_A,
-        {RUN, NULL},
-        {REQ, "bad", J(1)},
-        {WORK, NULL, "a", "a", "", "", J(0), M(1)},
-        {ANSWER, NULL, "a", "a", "!bad: cannot open", J(0)},
-        {REQ_LONG, NULL, "a", "a", "!model path too long", J(0)},
-        {END}}},
-    {"the worker's queue is full: requests and old slots wait for the next run", false, {
-        {FULL, "1"},
-        {REQ, "a", "-", "", J(0)},
-        {RUN0, NULL, "-", "", J(0)},
-        {FULL, "0"},
-        {RUN0, NULL, "-", "", J(1)},
-        {WORK, NULL, J(0)},
-        {ANSWER, NULL, "a", "a", "+a"},
-        {RUN, NULL},
-        {REQ, "b", J(1)},
-        {WORK, NULL, J(0)},
-        {FULL, "1"},
-        {ANSWER, NULL, "a>b*", "b", "+b", J(0)},
-        {FADE, "4", "b*", "b", .gain = 1.0f, J(0)}, /* a goes to the trash */
-        {RUN, NULL, "b*", "b", J(0)},
-        {FULL, "0"},
-        {RUN0, NULL, "b*", "b", J(1)},
-        {WORK, NULL, "b*", "b", "", "a@worker", J(0)},
-        /* before audio, the replaced model waits in the trash too */
-        {ACTIVATE, NULL, "b*", "b", .reset = "b"},
-        {REQ, "c", J(1)}, {WORK, NULL, J(0)},
-        {FULL, "1"},
-        {ANSWER, NULL, "c", "c", "+c", J(0)},
-        {FULL, "0"},
-        {RUN, NULL, "c", "c", J(1)},
-        {WORK, NULL, "c", "c", "", "b@worker", J(0)},
-        {END}}},
-    {"restore with the worker: like a request, prewarmed once audio runs, with the knobs", false, {
-        {RESTORE, "a", "-", "", J(1)},
-        {WORK, NULL, J(0)},
-        {ANSWER, NULL, "a", "a", "+a", J(0)},
-        {RUN, NULL},
-        {KNOB, "0.5"},
-        {RESTORE, "b", "a", "a", J(1)},
-        {WORK, NULL, J(0)},
-        {ANSWER, NULL, "a>b*", "b", "+b", J(0)},
-        {FADE, "4", "b*", "b", .gain = 1.0f, J(1)},
-        {WORK, NULL, "b*", "b", "", "a@worker"},
-        {RESTORE, "", J(1)}, {WORK}, {ANSWER, NULL, "b*>-", "", "+-"},
-        {RESTORE, "bad", J(1)}, {WORK}, {ANSWER, NULL, "b*>-", "", "!bad: cannot open"},
-        {END}}},
-    {"restore without a worker: loads in place, replaces at once, frees at once", false, {
-        LOAD_A,
-        {RUN, NULL},
-        {REQ, "b"}, {WORK}, {ANSWER, NULL, "a>b*", "b", "+b"},
-        {REQ, "c"}, {WORK}, {ANSWER, NULL, "a>b*", "c", "+c", J(0)},
-        {RESTORE_NOW, "d", "d", "d", "+d", "a@host c@host b@host", J(0)},
-        {RESTORE_NOW, "bad", "d", "d", "!bad: cannot open", "", J(0)},
-        {RESTORE_NOW, "", "-", "", "+-", "d@host", J(0)},
-        {RESTORE_NOW, "e", "e", "e", "+e", "", J(0), M(5)},
-        {END}}},
-    {"activate: a fade ends at once, the model starts over, the next load replaces at once", false, {
-        LOAD_A,
-        {RUN, NULL},
-        {REQ, "b"}, {WORK}, {ANSWER, NULL, "a>b*", "b", "+b"},
-        {REQ, "c"}, {WORK}, {ANSWER, NULL, "a>b*", "c", "+c", J(0)},
-        {ACTIVATE, NULL, "c*", "c", "", "a@host b@host", "c", J(0)},
-        {REQ, "d"}, {WORK}, {ANSWER, NULL, "d", "d", "+d", J(1)},
-        {WORK, NULL, "d", "d", "", "c@worker"},
-        {ACTIVATE, NULL, "d", "d", "", "", "d"},
-        {RUN, NULL},
-        {ACTIVATE, NULL, "d", "d", "", "", "d"},
-        {REQ, "e"}, {WORK}, {ANSWER, NULL, "e", "e", "+e", J(1)}, /* no audio since activate */
-        {END}}},
-    {"rapid swaps, worker nested in schedule_work (a host exporting)", true, {
-        {REQ, "a", "a", "a", "+a", J(0)},
-        {RUN, NULL},
-        {REQ, "b", "a>b*", "b", "+b", J(0)},
-        {REQ, "c", "a>b*", "c", "+c", J(0)},
-        {REQ, "d", "a>b*", "d", "+d", "c@worker", J(0)},
-        {REQ, "bad", "a>b*", "d", "!bad: cannot open", J(0)},
-        {REQ, "e", "a>b*", "e", "+e", "d@worker", J(0)},
-        {FADE, "4", "b*>e*", "e", "", "a@worker", .gain = 1.0f},
-        {REQ, "", "b*>e*", "", "+-", ""},        /* none waits: e fades in, then out */
-        {FADE, "4", "e*>-", "", "", "b@worker", .gain = 1.0f},
-        {FADE, "4", "-", "", "", "e@worker", .gain = 1.0f, M(5)},
-        {END}}},
-    {"messages cut short, or of a foreign kind, are refused and change nothing", false, {
-        {REQ, "a", J(1)},
-        {CUT_JOB, "-1", "-", "", J(1)},          /* the path's NUL cut off */
-        {CUT_JOB, "2", "-", "", J(1)},           /* not even the tag */
-        {CUT_JOB, "0", "-", "", J(1)},
-        {WORK, NULL, "-", "", J(0), M(1)},       /* the whole message is fine */
-        {CUT_ANSWER, "-1", "-", ""},
-        {CUT_ANSWER, "2", "-", ""},
-        {CUT_ANSWER, "0", "-", ""},
-        {ANSWER, NULL, "a", "a", "+a"},
-        {END}}},
+    {"load before audio: replaces at once, the old one freed by the worker",
+     false,
+     {{REQ, "a", "-", "", J(1)},
+      {WORK, NULL, "-", "", J(0)},
+      {ANSWER, NULL, "a", "a", "+a", J(0)},
+      {REQ, "b", "a", "a", J(1)},
+      {WORK, NULL, J(0)},
+      {ANSWER, NULL, "b", "b", "+b", J(1)},
+      {WORK, NULL, "b", "b", "", "a@worker", J(0)},
+      {REQ, "", J(1)},
+      {WORK, NULL, J(0)},
+      {ANSWER, NULL, "-", "", "+-", J(1)},
+      {WORK, NULL, "-", "", "", "b@worker", J(0), M(2)},
+      {END}}},
+    {"load while audio runs: prewarmed, fades in, the old one freed at the fade's end",
+     false,
+     {LOAD_A,
+      {RUN, NULL, "a", J(0)},
+      {REQ, "b", J(1)},
+      {WORK, NULL, "a", "a", J(0)},
+      {ANSWER, NULL, "a>b*", "b", "+b", J(0)},
+      {FADE, "2", "a>b*", "b", .gain = 0.5f, J(0)},
+      {FADE, "1", "a>b*", "b", .gain = 0.75f, J(0)},
+      {FADE, "2", "b*", "b", .gain = 1.0f, J(1)},
+      {WORK, NULL, "b*", "b", "", "a@worker", J(0)},
+      {REQ, "", J(1)},
+      {WORK, NULL, J(0)},
+      {ANSWER, NULL, "b*>-", "", "+-", J(0)},
+      {FADE, "8", "-", "", .gain = 1.0f, J(1)},
+      {WORK, NULL, "-", "", "", "b@worker", J(0)},
+      {END}}},
+    {"arrivals during a fade: the latest waits, the others go to the worker",
+     false,
+     {LOAD_A,
+      {RUN, NULL},
+      {REQ, "b"},
+      {WORK},
+      {ANSWER, NULL, "a>b*", "b", "+b"},
+      {REQ, "c"},
+      {WORK},
+      {ANSWER, NULL, "a>b*", "c", "+c", J(0)},
+      {REQ, "d"},
+      {WORK},
+      {ANSWER, NULL, "a>b*", "d", "+d", J(1)},
+      {WORK, NULL, "a>b*", "d", "", "c@worker", J(0)},
+      {FADE, "4", "b*>d*", "d", .gain = 1.0f, J(1)},
+      {WORK, NULL, "b*>d*", "d", "", "a@worker"},
+      {FADE, "3", "b*>d*", "d", .gain = 0.75f, J(0)},
+      {FADE, "3", "d*", "d", .gain = 1.0f, J(1)},
+      {WORK, NULL, "d*", "d", "", "b@worker", J(0), M(4)},
+      {END}}},
+    {"load while loading: the latest request wins, the one between is never loaded",
+     false,
+     {{RUN, NULL},
+      {REQ, "a", "-", "", J(1)},
+      {REQ, "b", "-", "", J(1)},
+      {REQ, "c", "-", "", J(1)},
+      {WORK, NULL, "-", "", J(0), M(1)},
+      /* a arrives while c waits: parked, and c goes to the worker */
+      {ANSWER, NULL, "-", "", "", J(1)},
+      {WORK, NULL, J(0), M(2)},
+      {ANSWER, NULL, "->c*", "c", "+c", J(1)},
+      {WORK, NULL, "->c*", "c", "", "a@worker", J(0), M(2)},
+      {END}}},
+    {"the newer request fails: the parked model plays after all",
+     false,
+     {{RUN, NULL},
+      {REQ, "a", J(1)},
+      {REQ, "bad", J(1)},
+      {WORK, NULL, J(0), M(1)},
+      {ANSWER, NULL, "-", "", "", J(1)},
+      {WORK, NULL, J(0)},
+      {ANSWER, NULL, "->a*", "a", "+a !bad: cannot open", J(0)},
+      {END}}},
+    {"a parked model is freed when a newer one arrives",
+     false,
+     {{RUN, NULL},
+      {REQ, "a"},
+      {REQ, "b", J(1)},
+      {WORK, NULL, J(0)},
+      {ANSWER, NULL, "-", "", "", J(1)}, /* a parked, b loading */
+      {REQ, "c", J(1)},                  /* c waits for b */
+      {WORK, NULL, J(0)},
+      {ANSWER, NULL, "-", "", "", J(2)}, /* b parked, a to the worker, c loading */
+      {WORK1, NULL, "-", "", "", "a@worker", J(1)},
+      {WORK, NULL, J(0)},
+      {ANSWER, NULL, "->c*", "c", "+c", J(1)},
+      {WORK, NULL, "->c*", "c", "", "b@worker", J(0), M(3)},
+      {END}}},
+    {"the newer request fails while a still newer one waits: that one is sent, the parked one waits",
+     false,
+     {{RUN, NULL},
+      {REQ, "a"},
+      {REQ, "bad", J(1)},
+      {WORK, NULL, J(0)},
+      {ANSWER, NULL, "-", "", "", J(1)}, /* a parked, bad loading */
+      {REQ, "c", J(1)},                  /* c waits for bad */
+      {WORK, NULL, J(0)},
+      {ANSWER, NULL, "-", "", "!bad: cannot open", J(1)}, /* a still parked, c loading */
+      {WORK, NULL, J(0)},
+      {ANSWER, NULL, "->c*", "c", "+c", J(1)},
+      {WORK, NULL, "->c*", "c", "", "a@worker", J(0), M(2)},
+      {END}}},
+    {"a file that fails to load: what played goes on playing",
+     false,
+     {LOAD_A,
+      {RUN, NULL},
+      {REQ, "bad", J(1)},
+      {WORK, NULL, "a", "a", "", "", J(0), M(1)},
+      {ANSWER, NULL, "a", "a", "!bad: cannot open", J(0)},
+      {REQ_LONG, NULL, "a", "a", "!model path too long", J(0)},
+      {END}}},
+    {"the worker's queue is full: requests and old slots wait for the next run",
+     false,
+     {{FULL, "1"},
+      {REQ, "a", "-", "", J(0)},
+      {RUN0, NULL, "-", "", J(0)},
+      {FULL, "0"},
+      {RUN0, NULL, "-", "", J(1)},
+      {WORK, NULL, J(0)},
+      {ANSWER, NULL, "a", "a", "+a"},
+      {RUN, NULL},
+      {REQ, "b", J(1)},
+      {WORK, NULL, J(0)},
+      {FULL, "1"},
+      {ANSWER, NULL, "a>b*", "b", "+b", J(0)},
+      {FADE, "4", "b*", "b", .gain = 1.0f, J(0)}, /* a goes to the trash */
+      {RUN, NULL, "b*", "b", J(0)},
+      {FULL, "0"},
+      {RUN0, NULL, "b*", "b", J(1)},
+      {WORK, NULL, "b*", "b", "", "a@worker", J(0)},
+      /* before audio, the replaced model waits in the trash too */
+      {ACTIVATE, NULL, "b*", "b", .reset = "b"},
+      {REQ, "c", J(1)},
+      {WORK, NULL, J(0)},
+      {FULL, "1"},
+      {ANSWER, NULL, "c", "c", "+c", J(0)},
+      {FULL, "0"},
+      {RUN, NULL, "c", "c", J(1)},
+      {WORK, NULL, "c", "c", "", "b@worker", J(0)},
+      {END}}},
+    {"restore with the worker: like a request, prewarmed once audio runs, with the knobs",
+     false,
+     {{RESTORE, "a", "-", "", J(1)},
+      {WORK, NULL, J(0)},
+      {ANSWER, NULL, "a", "a", "+a", J(0)},
+      {RUN, NULL},
+      {KNOB, "0.5"},
+      {RESTORE, "b", "a", "a", J(1)},
+      {WORK, NULL, J(0)},
+      {ANSWER, NULL, "a>b*", "b", "+b", J(0)},
+      {FADE, "4", "b*", "b", .gain = 1.0f, J(1)},
+      {WORK, NULL, "b*", "b", "", "a@worker"},
+      {RESTORE, "", J(1)},
+      {WORK},
+      {ANSWER, NULL, "b*>-", "", "+-"},
+      {RESTORE, "bad", J(1)},
+      {WORK},
+      {ANSWER, NULL, "b*>-", "", "!bad: cannot open"},
+      {END}}},
+    {"a restore that fails while requests load: the parked model still waits for them",
+     false,
+     {{RUN, NULL},
+      {REQ, "a"},
+      {REQ, "b", J(1)},
+      {WORK, NULL, J(0)},
+      {RESTORE, "bad", J(1)},
+      {ANSWER, NULL, "-", "", "", J(2)}, /* a parked, b loading after the restore */
+      {WORK1, NULL, J(1)},
+      {ANSWER, NULL, "-", "", "!bad: cannot open", J(1)},
+      {WORK, NULL, J(0)},
+      {ANSWER, NULL, "->b*", "b", "+b", J(1)},
+      {WORK, NULL, "->b*", "b", "", "a@worker", J(0), M(2)},
+      {END}}},
+    {"restore without a worker: loads in place, replaces at once, frees at once",
+     false,
+     {LOAD_A,
+      {RUN, NULL},
+      {REQ, "b"},
+      {WORK},
+      {ANSWER, NULL, "a>b*", "b", "+b"},
+      {REQ, "c"},
+      {WORK},
+      {ANSWER, NULL, "a>b*", "c", "+c", J(0)},
+      {RESTORE_NOW, "d", "d", "d", "+d", "a@host c@host b@host", J(0)},
+      {RESTORE_NOW, "bad", "d", "d", "!bad: cannot open", "", J(0)},
+      {RESTORE_NOW, "", "-", "", "+-", "d@host", J(0)},
+      {RESTORE_NOW, "e", "e", "e", "+e", "", J(0), M(5)},
+      {END}}},
+    {"activate: a fade ends at once, the model starts over, the next load replaces at once",
+     false,
+     {LOAD_A,
+      {RUN, NULL},
+      {REQ, "b"},
+      {WORK},
+      {ANSWER, NULL, "a>b*", "b", "+b"},
+      {REQ, "c"},
+      {WORK},
+      {ANSWER, NULL, "a>b*", "c", "+c", J(0)},
+      {ACTIVATE, NULL, "c*", "c", "", "a@host b@host", "c", J(0)},
+      {REQ, "d"},
+      {WORK},
+      {ANSWER, NULL, "d", "d", "+d", J(1)},
+      {WORK, NULL, "d", "d", "", "c@worker"},
+      {ACTIVATE, NULL, "d", "d", "", "", "d"},
+      {RUN, NULL},
+      {ACTIVATE, NULL, "d", "d", "", "", "d"},
+      {REQ, "e"},
+      {WORK},
+      {ANSWER, NULL, "e", "e", "+e", J(1)}, /* no audio since activate */
+      {END}}},
+    {"rapid swaps, worker nested in schedule_work (a host exporting)",
+     true,
+     {{REQ, "a", "a", "a", "+a", J(0)},
+      {RUN, NULL},
+      {REQ, "b", "a>b*", "b", "+b", J(0)},
+      {REQ, "c", "a>b*", "c", "+c", J(0)},
+      {REQ, "d", "a>b*", "d", "+d", "c@worker", J(0)},
+      {REQ, "bad", "a>b*", "d", "!bad: cannot open", J(0)},
+      {REQ, "e", "a>b*", "e", "+e", "d@worker", J(0)},
+      {FADE, "4", "b*>e*", "e", "", "a@worker", .gain = 1.0f},
+      {REQ, "", "b*>e*", "", "+-", ""}, /* none waits: e fades in, then out */
+      {FADE, "4", "e*>-", "", "", "b@worker", .gain = 1.0f},
+      {FADE, "4", "-", "", "", "e@worker", .gain = 1.0f, M(5)},
+      {END}}},
+    {"messages cut short, or of a foreign kind, are refused and change nothing",
+     false,
+     {{REQ, "a", J(1)},
+      {CUT_JOB, "-1", "-", "", J(1)}, /* the path's NUL cut off */
+      {CUT_JOB, "2", "-", "", J(1)},  /* not even the tag */
+      {CUT_JOB, "0", "-", "", J(1)},
+      {WORK, NULL, "-", "", J(0), M(1)}, /* the whole message is fine */
+      {CUT_ANSWER, "-1", "-", ""},
+      {CUT_ANSWER, "2", "-", ""},
+      {CUT_ANSWER, "0", "-", ""},
+      {ANSWER, NULL, "a", "a", "+a"},
+      {END}}},
 };
 #pragma GCC diagnostic pop
+/* clang-format on */
 
 static void describe(char *dst, size_t cap)
 {
@@ -451,7 +506,10 @@ static void step(const Step *st)
     float gains[64] = {0};
     int n = st->arg ? atoi(st->arg) : 0;
     switch (st->op) {
-    case REQ: who = "audio"; swap_request(sw, st->arg, (uint32_t)strlen(st->arg)); break;
+    case REQ:
+        who = "audio";
+        swap_request(sw, st->arg, (uint32_t)strlen(st->arg));
+        break;
     case REQ_LONG: {
         static char lng[SWAP_PATH_MAX + 10];
         memset(lng, 'x', sizeof lng);
@@ -462,14 +520,36 @@ static void step(const Step *st)
     case WORK: do_work(QUEUE); break;
     case WORK1: do_work(1); break;
     case ANSWER: do_answers(); break;
-    case RUN: who = "audio"; swap_retry(sw); swap_audio_ran(sw); break;
-    case RUN0: who = "audio"; swap_retry(sw); break;
-    case FADE: who = "audio"; swap_fade_gains(sw, gains, (uint32_t)n); break;
-    case KNOB: who = "audio"; swap_set_knob(sw, 0, (float)atof(st->arg)); break;
+    case RUN:
+        who = "audio";
+        swap_retry(sw);
+        swap_audio_ran(sw);
+        break;
+    case RUN0:
+        who = "audio";
+        swap_retry(sw);
+        break;
+    case FADE:
+        who = "audio";
+        swap_fade_gains(sw, gains, (uint32_t)n);
+        break;
+    case KNOB:
+        who = "audio";
+        swap_set_knob(sw, 0, (float)atof(st->arg));
+        break;
     case FULL: jobs_full = n != 0; break;
-    case RESTORE: who = "restore"; CHECK(swap_restore(sw, st->arg, &restore_schedule), "restore %s", st->arg); break;
-    case RESTORE_NOW: who = "host"; CHECK(swap_restore_now(sw, st->arg), "restore %s", st->arg); break;
-    case ACTIVATE: who = "host"; swap_activate(sw); break;
+    case RESTORE:
+        who = "restore";
+        CHECK(swap_restore(sw, st->arg, &restore_schedule), "restore %s", st->arg);
+        break;
+    case RESTORE_NOW:
+        who = "host";
+        CHECK(swap_restore_now(sw, st->arg), "restore %s", st->arg);
+        break;
+    case ACTIVATE:
+        who = "host";
+        swap_activate(sw);
+        break;
     case CUT_JOB:
     case CUT_ANSWER: { /* the first message waiting, cut (it stays in the queue, whole) */
         Queue *q = st->op == CUT_JOB ? &jobs : &answers;
@@ -482,7 +562,8 @@ static void step(const Step *st)
         LV2_Worker_Status rc;
         who = st->op == CUT_JOB ? "worker" : "audio";
         if (st->op == CUT_JOB) rc = swap_work(sw, respond, NULL, cut, cut ? c : NULL);
-        else rc = swap_response(sw, cut, cut ? c : NULL);
+        else
+            rc = swap_response(sw, cut, cut ? c : NULL);
         free(c);
         CHECK(rc == LV2_WORKER_ERR_UNKNOWN, "a message of %u bytes (of %u) was taken", cut, size);
         if (st->op == CUT_JOB && size > 1) { /* whole, but the path's NUL is not one */
@@ -525,14 +606,18 @@ static void run_scenario(const Scenario *sc)
         describe(plays, sizeof plays);
         const char *said = st->said ? st->said : "", *freed = st->freed ? st->freed : "";
         const char *reset = st->reset ? st->reset : "";
-        if (st->plays) CHECK(!strcmp(plays, st->plays), "%s, step %d: plays '%s', not '%s'", sc->name, i, plays, st->plays);
+        if (st->plays)
+            CHECK(!strcmp(plays, st->plays), "%s, step %d: plays '%s', not '%s'", sc->name, i, plays, st->plays);
         if (st->path)
-            CHECK(!strcmp(swap_path(sw), st->path), "%s, step %d: path '%s', not '%s'", sc->name, i, swap_path(sw), st->path);
+            CHECK(!strcmp(swap_path(sw), st->path), "%s, step %d: path '%s', not '%s'", sc->name, i, swap_path(sw),
+                  st->path);
         CHECK(!strcmp(log_said, said), "%s, step %d: said '%s', not '%s'", sc->name, i, log_said, said);
         CHECK(!strcmp(log_freed, freed), "%s, step %d: freed '%s', not '%s'", sc->name, i, log_freed, freed);
         CHECK(!strcmp(log_reset, reset), "%s, step %d: reset '%s', not '%s'", sc->name, i, log_reset, reset);
-        if (st->jobs) CHECK(jobs.len == st->jobs - 1, "%s, step %d: %d jobs, not %d", sc->name, i, jobs.len, st->jobs - 1);
-        if (st->made) CHECK(n_made == st->made - 1, "%s, step %d: %d slots made, not %d", sc->name, i, n_made, st->made - 1);
+        if (st->jobs)
+            CHECK(jobs.len == st->jobs - 1, "%s, step %d: %d jobs, not %d", sc->name, i, jobs.len, st->jobs - 1);
+        if (st->made)
+            CHECK(n_made == st->made - 1, "%s, step %d: %d slots made, not %d", sc->name, i, n_made, st->made - 1);
         CHECK(!log_bad[0], "%s, step %d: %s", sc->name, i, log_bad);
         log_bad[0] = '\0';
     }
@@ -579,6 +664,7 @@ static void test_knobs_and_reset(void)
     who = "audio";
     swap_set_cond(sw, 2, 0.5f);
     CHECK(pool[0].cond[2] == 0.5f && pool[1].cond[2] == 0.5f, "the knob reaches both models of the fade");
+    CHECK(pool[3].cond[2] == 0.5f, "the knob reaches the model that waits for the fade to end");
     log_reset[0] = '\0';
     swap_reset(sw);
     CHECK(!strcmp(log_reset, "b a r"), "reset '%s', not 'b a r' (r waits: it came after c)", log_reset);

@@ -28,6 +28,7 @@
  */
 #define _GNU_SOURCE
 #include "check.h"
+#include "dc_block.h"
 #include "host.h"
 #include "music.h"
 #include "nn.h"
@@ -98,7 +99,7 @@ static long rss_mb(void)
 /* ---- The controls, as the plugin reads them (ports.ttl.part: ranges and defaults) ------------- */
 
 typedef struct {
-    float gi, go, mix, on; /* linear gains, mix 0..1, on 0/1 */
+    float gi, go, mix, on; /* linear gains, mix 0..1 (the port is in %), on 0/1 */
 } Controls;
 
 static float clampf(float v, float lo, float hi, float dflt)
@@ -112,7 +113,7 @@ static Controls controls_of(Host *h)
     Controls c;
     c.gi = powf(10.0f, clampf(host_get(h, "input_gain"), -24, 24, 0) / 20.0f);
     c.go = powf(10.0f, clampf(host_get(h, "output_level"), -24, 24, 0) / 20.0f);
-    c.mix = clampf(host_get(h, "mix"), 0, 1, 1);
+    c.mix = clampf(host_get(h, "mix"), 0, 100, 100) / 100.0f;
     c.on = clampf(host_get(h, "enabled"), 0, 1, 1) > 0.5f ? 1.0f : 0.0f;
     return c;
 }
@@ -359,6 +360,7 @@ static void automate(Inst *in)
     switch (p) {
     case 0:
     case 1: v = (float)(-24 + 48 * rng_01(&in->rng)); break;
+    case 2: v = (float)(100 * rng_01(&in->rng)); break; /* mix, in % */
     case 3: v = rng_below(&in->rng, 4) ? (float)rng_below(&in->rng, 2) : (float)rng_01(&in->rng); break;
     default: v = (float)rng_01(&in->rng); break;
     }
@@ -566,7 +568,7 @@ static void check_survivor(Inst *in)
 {
     Host *h = in->h;
     host_settle(h);
-    host_set(h, "input_gain", 0), host_set(h, "output_level", 0), host_set(h, "mix", 1), host_set(h, "enabled", 1);
+    host_set(h, "input_gain", 0), host_set(h, "output_level", 0), host_set(h, "mix", 100), host_set(h, "enabled", 1);
     host_set(h, "knob1", 0), host_set(h, "knob2", 0), host_set(h, "knob3", 0);
     size_t n = 3 * RAMP + 20000;
     float *x[2], *y[2];
@@ -607,13 +609,17 @@ static void check_survivor(Inst *in)
         for (int c = 0; c < in->n_ch; c++) {
             size_t bad = 0, first = 0;
             float *want = NULL;
-            if (phase) { /* the engine, pre-warmed (the model was swapped in while audio ran) */
+            if (phase) { /* the engine, pre-warmed (the model was swapped in while audio ran), then
+                          * the plugin's DC blocker (dsp/dc_block.h) from rest */
                 nn_error err;
                 nn_model *m = nn_model_load_file(path, &err);
                 nn_state *s = nn_state_new(m, &err);
                 nn_state_prewarm(s);
                 want = calloc(n, sizeof(float));
                 nn_run(s, x[c] + start, want + start, n - start);
+                rnnfx_dc_block dc;
+                rnnfx_dc_block_init(&dc, nn_model_sample_rate(m));
+                rnnfx_dc_block_run(&dc, want + start, n - start);
                 nn_state_free(s);
                 nn_model_free(m);
             }

@@ -220,6 +220,8 @@ const bad_case *bad_case_find(const char *name)
     return NULL;
 }
 
+const bad_case *bad_case_at(size_t i) { return i < sizeof cases / sizeof cases[0] ? &cases[i] : NULL; }
+
 void good_model(char path[PATH_CAP]) { ref_path(path, "keras_lstm8.json"); }
 
 void good_input(char path[PATH_CAP])

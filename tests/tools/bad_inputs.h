@@ -1,7 +1,8 @@
 /*
- * bad_inputs.h - the bad inputs of issue 2, item 5 (and their audio cousins), each made on the
- * fly from the reference models in the scratch folder: small, and always in step with the
- * formats. Shared by test_cli_bad_input.c (one meson test per case) and test_cli_valgrind.c.
+ * bad_inputs.h - the bad model files the command must refuse (and their audio cousins), each
+ * made on the fly from the reference models in the scratch folder: small, and always in step
+ * with the formats. Shared by test_cli_bad_input.c (one meson test per case) and
+ * test_cli_valgrind.c.
  */
 #ifndef RNNFX_TESTS_TOOLS_BAD_INPUTS_H
 #define RNNFX_TESTS_TOOLS_BAD_INPUTS_H
@@ -19,6 +20,7 @@ typedef struct bad_case {
 } bad_case;
 
 const bad_case *bad_case_find(const char *name);
+const bad_case *bad_case_at(size_t i); /* the i-th case of the table, NULL past the last */
 
 /* Good companions for a bad case: a reference model and a short WAV, made once. */
 void good_model(char path[PATH_CAP]);

@@ -41,9 +41,10 @@ static void against_own_output(void)
     for (int i = 0; i < n_ref_models; i++) {
         char model[PATH_CAP];
         ref_path(model, ref_models[i].file);
-        /* 44.1 kHz models resample this 48 kHz file: eval must do exactly the same. */
-        cmd_result r = run_rnnfx("process", model, in, out, ref_models[i].knobs[0], ref_models[i].knobs[1],
-                                 (const char *)NULL);
+        /* 44.1 kHz models resample this 48 kHz file: eval must do exactly the same. Eval measures
+         * the network as the trainer does, without process's DC blocker: --no-dc-block. */
+        cmd_result r = run_rnnfx("process", "--no-dc-block", model, in, out, ref_models[i].knobs[0],
+                                 ref_models[i].knobs[1], (const char *)NULL);
         CHECK(r.code == 0, "process %s: exit %d: %s", ref_models[i].file, r.code, r.err);
         cmd_free(&r);
         json_t *j = eval_json(model, in, out, ref_models[i].knobs[0]);
@@ -92,7 +93,7 @@ static void against_other_target(void)
     scratch_path(out, "eval_out2.wav");
     scratch_path(target, "eval_target2.wav");
     CHECK(wav_write(in, 1, 48000, N, x) == 0, "cannot write %s", in);
-    cmd_result r = run_rnnfx("process", model, in, out, (const char *)NULL);
+    cmd_result r = run_rnnfx("process", "--no-dc-block", model, in, out, (const char *)NULL);
     CHECK(r.code == 0, "process: exit %d: %s", r.code, r.err);
     cmd_free(&r);
     int c, rate;
@@ -142,7 +143,7 @@ static void stereo_and_mismatches(void)
     scratch_path(in, "eval_st.wav");
     scratch_path(out, "eval_st_out.wav");
     CHECK(wav_write(in, 2, 48000, N, st) == 0, "cannot write %s", in);
-    cmd_result r = run_rnnfx("process", model, in, out, (const char *)NULL);
+    cmd_result r = run_rnnfx("process", "--no-dc-block", model, in, out, (const char *)NULL);
     cmd_free(&r);
     json_t *j = eval_json(model, in, out, NULL);
     CHECK(json_integer_value(json_object_get(j, "channels")) == 2 && num(j, "esr") == 0.0 &&

@@ -7,13 +7,17 @@
  *   - --param by name, p-number and index sets the knob the engine API sets, bad knobs are refused;
  *   - NaN in the input: a warning, silence for that block, finite output, success;
  *   - FLAC and AIFF (integer samples) read as the same samples in float WAV give the same output;
- *   - --progress draws the progress line. */
+ *   - --progress draws the progress line;
+ *   - the DC blocker: every shipped model on digital silence is below -90 dBFS after 0.5 s
+ *     (--no-dc-block: the offset the network puts out); tones of 20 Hz and up pass through an
+ *     identity model within 0.1 dB. */
 #include "check.h"
 #include "harness.h"
 #include "nn.h"
 
 #include <sndfile.h>
 
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +28,8 @@ static float *process(const char *model, const char *in, const char *out_name, c
 {
     char out[PATH_CAP];
     scratch_path(out, out_name);
-    cmd_result r = run_rnnfx("process", model, in, out, opt1, opt2, (const char *)NULL);
+    /* The network's output as it is: these compare it with the engine and the goldens. */
+    cmd_result r = run_rnnfx("process", "--no-dc-block", model, in, out, opt1, opt2, (const char *)NULL);
     CHECK(r.code == 0, "process %s %s %s: exit %d: %s", model, opt1 ? opt1 : "", opt2 ? opt2 : "", r.code, r.err);
     cmd_free(&r);
     int rate;
@@ -193,7 +198,7 @@ static void knobs(void)
     /* Unset knobs are 0, and the note says so. */
     want = engine_output(model, x, 9600, 0.0f, 0.0f);
     scratch_path(out, "knob0.wav");
-    cmd_result r = run_rnnfx("process", model, in, out, (const char *)NULL);
+    cmd_result r = run_rnnfx("process", "--no-dc-block", model, in, out, (const char *)NULL);
     CHECK(r.code == 0 && contains(r.err, "gain") && contains(r.err, "tone"), "no note about unset knobs: %s", r.err);
     cmd_free(&r);
     size_t f;
@@ -315,6 +320,108 @@ static void progress_line(void)
     cmd_free(&r);
 }
 
+/* Peak level in dBFS of y[from..n) (-inf for digital silence). */
+static double peak_dbfs(const float *y, size_t from, size_t n)
+{
+    double peak = 0;
+    for (size_t i = from; i < n; i++) peak = fmax(peak, fabs((double)y[i]));
+    return 20 * log10(peak);
+}
+
+/* Every shipped model (the .json files of models/) on one second of digital silence at 48 kHz: with the DC
+ * blocker (the default) the output is below -90 dBFS after 0.5 s; without it, the constant the
+ * network puts out, which the blocker is there for (at least one model above -60 dBFS, so this
+ * test fails if the blocker does nothing). */
+static void dc_on_silence(void)
+{
+    char dir[PATH_CAP], in[PATH_CAP], out[PATH_CAP];
+    snprintf(dir, sizeof dir, "%s/../models", getenv("RNNFX_TEST_DATA"));
+    static float zeros[48000];
+    scratch_path(in, "silence.wav");
+    CHECK(wav_write(in, 1, 48000, 48000, zeros) == 0, "cannot write %s", in);
+    scratch_path(out, "silence_out.wav");
+    DIR *d = opendir(dir);
+    CHECK(d != NULL, "cannot list %s", dir);
+    if (!d) return;
+    int models = 0;
+    double loudest_raw = -INFINITY, loudest = -INFINITY;
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t len = strlen(e->d_name);
+        if (len < 6 || strcmp(e->d_name + len - 5, ".json")) continue;
+        char model[2 * PATH_CAP];
+        snprintf(model, sizeof model, "%s/%s", dir, e->d_name);
+        double level[2];
+        for (int raw = 0; raw < 2; raw++) {
+            cmd_result r = run_rnnfx("process", model, in, out, raw ? "--no-dc-block" : NULL, (const char *)NULL);
+            CHECK(r.code == 0, "%s: exit %d: %s", e->d_name, r.code, r.err);
+            cmd_free(&r);
+            size_t f = 0;
+            int c, rate;
+            float *y = wav_read(out, &c, &rate, &f);
+            level[raw] = y && f == 48000 ? peak_dbfs(y, 24000, f) : 0.0;
+            free(y);
+        }
+        printf("%-32s on silence after 0.5 s: %7.1f dBFS, %7.1f without the DC blocker\n", e->d_name, level[0],
+               level[1]);
+        CHECK(level[0] < -90.0, "%s: %.1f dBFS on silence after 0.5 s", e->d_name, level[0]);
+        loudest = fmax(loudest, level[0]);
+        loudest_raw = fmax(loudest_raw, level[1]);
+        models++;
+    }
+    closedir(d);
+    CHECK(models >= 1, "no models in %s", dir);
+    CHECK(loudest_raw > -60.0, "without the DC blocker the loudest offset is %.1f dBFS: the test proves nothing",
+          loudest_raw);
+    printf("%d shipped models: loudest on silence %.1f dBFS with the DC blocker, %.1f without\n", models, loudest,
+           loudest_raw);
+}
+
+/* Low tones through the identity (zero-weight LSTM + skip) with the DC blocker: the amplitude of
+ * 20, 30, 50 and 100 Hz sines is the input's within 0.1 dB (measured by projection on sin/cos
+ * over the last second, after the filter has settled). */
+static void dc_low_end(void)
+{
+    char model[PATH_CAP], in[PATH_CAP], out[PATH_CAP];
+    scratch_path(model, "identity.json");
+    FILE *f = fopen(model, "w");
+    CHECK(f != NULL, "cannot write %s", model);
+    if (!f) return;
+    fprintf(f, "{\"in_shape\": [null, null, 1], \"in_skip\": 1, \"metadata\": {\"samplerate\": 48000},\n"
+               " \"layers\": [{\"type\": \"lstm\", \"activation\": \"\", \"shape\": [null, null, 1],\n"
+               "   \"weights\": [[[0, 0, 0, 0]], [[0, 0, 0, 0]], [0, 0, 0, 0]]},\n"
+               "  {\"type\": \"dense\", \"activation\": \"\", \"shape\": [null, null, 1], \"weights\": [[[0]], [0]]}]}\n");
+    fclose(f);
+    const double freqs[] = {20, 30, 50, 100};
+    enum { N = 3 * 48000 };
+    static float x[N];
+    for (size_t k = 0; k < sizeof freqs / sizeof freqs[0]; k++) {
+        for (size_t i = 0; i < N; i++) x[i] = (float)(0.5 * sin(2 * M_PI * freqs[k] * (double)i / 48000));
+        scratch_path(in, "low_in.wav");
+        scratch_path(out, "low_out.wav");
+        CHECK(wav_write(in, 1, 48000, N, x) == 0, "cannot write %s", in);
+        cmd_result r = run_rnnfx("process", model, in, out, (const char *)NULL);
+        CHECK(r.code == 0, "identity at %g Hz: exit %d: %s", freqs[k], r.code, r.err);
+        cmd_free(&r);
+        size_t n = 0;
+        int c, rate;
+        float *y = wav_read(out, &c, &rate, &n);
+        if (!y || n != N) {
+            CHECK(0, "identity at %g Hz: cannot read the output", freqs[k]);
+            free(y);
+            continue;
+        }
+        double s = 0, co = 0;
+        for (size_t i = 2 * 48000; i < N; i++) {
+            double w = 2 * M_PI * freqs[k] * (double)i / 48000;
+            s += y[i] * sin(w), co += y[i] * cos(w);
+        }
+        double amp = 2 * sqrt(s * s + co * co) / 48000, db = 20 * log10(amp / 0.5);
+        printf("DC blocker at %5.0f Hz: %+.4f dB\n", freqs[k], db);
+        CHECK(fabs(db) < 0.1, "%g Hz through the DC blocker: %+.4f dB", freqs[k], db);
+        free(y);
+    }
+}
+
 int main(int argc, char **argv)
 {
     harness_init(argc, argv);
@@ -324,5 +431,7 @@ int main(int argc, char **argv)
     nonfinite_input();
     other_formats();
     progress_line();
+    dc_on_silence();
+    dc_low_end();
     return check_exit();
 }

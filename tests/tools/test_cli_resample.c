@@ -2,8 +2,12 @@
  * trained at 48 kHz is resampled there and back, time-aligned.
  *
  * The model is the identity at 48 kHz (an LSTM with zero weights - its output is exactly 0 -
- * plus the skip), so the output must be the input again: same length, same amplitude, same phase
- * (no delay), within the resampler's accuracy. --no-resample gives the input back bit for bit. A
+ * plus the skip), so the output must be the input again (without the DC blocker, whose phase
+ * shift at 1 kHz would be measured too): same length, same amplitude, same phase, within the
+ * resampler's accuracy. The resamplers are the plugin's (speexdsp, streaming), whose delay is
+ * padded to a whole number of samples only to within ALIGN_TOLERANCE (dsp/model_stream.c: more
+ * precision would cost the plugin milliseconds of latency); the command takes that delay off,
+ * so the output is aligned as well as that. --no-resample gives the input back bit for bit. A
  * real 48 kHz model on a stereo 44.1 kHz file: each channel as with --channel. */
 #include "check.h"
 #include "harness.h"
@@ -16,6 +20,7 @@
 #define RATE 44100
 #define N 44100
 #define FREQ 997.0
+#define ALIGN_TOLERANCE 0.05 /* samples: PAD_TOLERANCE of dsp/model_stream.c */
 
 static void write_identity_model(const char *path)
 {
@@ -54,7 +59,7 @@ static void identity(void)
     scratch_path(out, "sine_out.wav");
     CHECK(wav_write(in, 1, RATE, N, x) == 0, "cannot write %s", in);
 
-    cmd_result r = run_rnnfx("process", model, in, out, (const char *)NULL);
+    cmd_result r = run_rnnfx("process", model, in, out, "--no-dc-block", (const char *)NULL);
     CHECK(r.code == 0 && contains(r.err, "resampling") && contains(r.err, "44100") && contains(r.err, "48000"),
           "process at 44.1 kHz with a 48 kHz model: exit %d, stderr: %s", r.code, r.err);
     cmd_free(&r);
@@ -78,9 +83,12 @@ static void identity(void)
         double delay = (py - px) / (2 * M_PI * FREQ) * RATE; /* in samples; + = output late */
         printf("identity through 48 kHz: max |error| %.3g, amplitude ratio %.6f, delay %.4f samples\n", worst, ay / ax,
                -delay);
-        CHECK(worst < 1e-3, "resampled round trip: max error %g", worst);
+        /* A shift of d samples moves a sine of amplitude 0.5 by up to 0.5 x 2 pi FREQ d / RATE; the
+         * resamplers' own error (quality 5) adds well under 1e-3. */
+        double bound = 0.5 * 2 * M_PI * FREQ * ALIGN_TOLERANCE / RATE + 1e-3;
+        CHECK(worst < bound, "resampled round trip: max error %g (bound %g)", worst, bound);
         CHECK(fabs(ay / ax - 1) < 1e-3, "amplitude changed by a factor %g", ay / ax);
-        CHECK(fabs(delay) < 0.01, "output shifted by %g samples", -delay);
+        CHECK(fabs(delay) < ALIGN_TOLERANCE, "output shifted by %g samples", -delay);
         /* The best integer lag by least squares is 0. */
         int best = 99;
         double best_err = INFINITY;
@@ -94,7 +102,7 @@ static void identity(void)
     free(y);
 
     /* --no-resample: the identity at the file's rate gives the input back, bit for bit. */
-    r = run_rnnfx("process", model, in, out, "--no-resample", (const char *)NULL);
+    r = run_rnnfx("process", model, in, out, "--no-resample", "--no-dc-block", (const char *)NULL);
     CHECK(r.code == 0 && contains(r.err, "--no-resample"), "--no-resample: exit %d, stderr: %s", r.code, r.err);
     cmd_free(&r);
     y = wav_read(out, &c, &rate, &n);
