@@ -234,8 +234,7 @@ int rnnfx_stream_run(rnnfx_stream *s, const float *const *in, float *const *out,
     spx_uint32_t got = 0;
     for (int c = 0; c < s->n_ch; c++) {
         spx_uint32_t in_len = m, out_len = s->fifo_cap - s->fifo_len;
-        resample(s->down, c, s->m_out[c], &in_len, s->fifo[c] + s->fifo_len,
-                                      &out_len);
+        resample(s->down, c, s->m_out[c], &in_len, s->fifo[c] + s->fifo_len, &out_len);
         got = out_len;
     }
     s->fifo_len += got;

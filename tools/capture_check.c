@@ -151,6 +151,33 @@ static int find_first(const float *x, size_t n, double rate, const float *t, siz
     return 0;
 }
 
+/* Where the first loud sound after a silence starts, in x's first seconds: the first 10 ms frame
+ * 30 dB above the quietest, after 0.4 s of frames within 10 dB of it. -1 when there is none. */
+static long first_onset(const float *x, size_t n, double rate)
+{
+    size_t fl = (size_t)(0.01 * rate), nf = (size_t)(FIRST_SEARCH_S * rate) / fl, quiet_need = 40, quiet = 0;
+    if (nf * fl > n) nf = n / fl;
+    double low = INFINITY;
+    double *e = malloc((nf ? nf : 1) * sizeof *e);
+    if (!e) return -1;
+    for (size_t f = 0; f < nf; f++) {
+        double a = 1e-20;
+        for (size_t i = 0; i < fl; i++) a += (double)x[f * fl + i] * x[f * fl + i];
+        e[f] = a / (double)fl;
+        if (e[f] < low) low = e[f];
+    }
+    long at = -1;
+    for (size_t f = 0; f < nf && at < 0; f++) {
+        if (e[f] < low * 10) quiet++;
+        else if (e[f] > low * 1000 && quiet >= quiet_need)
+            at = (long)(f * fl);
+        else
+            quiet = 0;
+    }
+    free(e);
+    return at;
+}
+
 /* The marker's samples (the same in both places): rendered from a one-marker layout. */
 static float *marker_samples(const rnnfx_capture_layout *l, size_t *m)
 {
@@ -237,7 +264,7 @@ static double wrong_speed(const float *rec, size_t n, double rate, const float *
  * alike. Returns the ratio, or 0. */
 static double far_clock(const float *x, size_t n, const match *m1, size_t dist, double rate, const float *t, size_t m)
 {
-    for (double ppm = 1000; ppm <= 20000; ppm *= 1.05) /* steps under the marker's tolerance */
+    for (double ppm = 300; ppm <= 20000; ppm *= 1.05) /* steps under the marker's tolerance */
         for (int sign = -1; sign <= 1; sign += 2) {
             double q = 1 + sign * ppm * 1e-6;
             size_t mq = rnnfx_resample_length(m, rate, rate * q);
@@ -250,6 +277,18 @@ static double far_clock(const float *x, size_t n, const match *m1, size_t dist, 
             if (ok) return (mm.pos - m1->pos) / (double)dist;
         }
     return 0;
+}
+
+/* The first marker not found: is it smeared by a clock far off? Its start alone (50 ms) looked for
+ * where the first sound after a silence begins, then the second marker with stretched templates.
+ * Returns the clock ratio, or 0. */
+static double smeared_first(const float *x, size_t n, double rate, const float *t, size_t m, size_t dist, match *m1)
+{
+    long on = first_onset(x, n, rate), half = (long)(0.05 * rate);
+    size_t ms = (size_t)(0.05 * rate);
+    /* 0.1 s of lags: noise peaks near 4 x the RMS here, not 5-11 as over 30 s */
+    if (on < 0 || find_template(x, n, on - half, on + half, t, ms, m1) || m1->strength < 7) return 0;
+    return far_clock(x, n, m1, dist, rate, t, m);
 }
 
 /* ---- the checks ----------------------------------------------------------------------------- */
@@ -403,6 +442,11 @@ nn_status rnnfx_capture_check(const rnnfx_capture_layout *l, const float *sig, c
                             "the capture signal plays %.2f %% %s than it should: the %.0f Hz signal was played at "
                             "%.0f Hz - play it at %.0f Hz, without resampling",
                             100.0 * fabs(q - 1), q > 1 ? "slower" : "faster", rate, played, rate);
+        else if ((q = smeared_first(rec, n, rate, t, m, dist, &m1)) > 0)
+            st = rnnfx_fail(err, NN_ERR_VALUE, name,
+                            "the recorder's clock runs about %+.0f ppm from the player's: more than a drift (at most "
+                            "%.0f ppm are corrected) - play and record at %.0f Hz, on one interface",
+                            (q - 1) * 1e6, RNNFX_CAPTURE_MAX_DRIFT_PPM, rate);
         else if (n < (size_t)(FIRST_SEARCH_S * rate) && n < l->frames / 2)
             st = rnnfx_fail(err, NN_ERR_VALUE, name,
                             "the capture signal was not found in %.1f s of recording (the signal lasts %.1f s): "

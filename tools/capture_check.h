@@ -5,8 +5,10 @@
  *   find     the first marker by whitened cross-correlation (GCC-PHAT, FFTW): the latency, to
  *            the sample, and the polarity (the sign of the peak); the second marker near where
  *            the first says it should be: the clock ratio between player and recorder. A drift
- *            between two clocks (up to RNNFX_CAPTURE_MAX_DRIFT_PPM) is corrected by resampling
- *            the recording; a larger ratio is refused, and a signal played at the wrong rate
+ *            between two clocks (up to RNNFX_CAPTURE_MAX_DRIFT_PPM) is corrected by reading the
+ *            recording between its samples (windowed sinc; twice, the second time from the markers
+ *            unsmeared); a larger ratio (up to 2 %: the marker's start, after the first silence,
+ *            and stretched markers) is refused with its ppm, and a signal played at the wrong rate
  *            (44.1 kHz as 48 kHz, ...) is named as such.
  *   check    clipping (how long in all, the longest run and where), level and gain, DC offset,
  *            noise floor (the silences) and SNR, and repeatability: the ESR between the two
