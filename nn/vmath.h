@@ -5,8 +5,8 @@
  * AVX-512 or NEON: kernels.c is built once per instruction set (see nn/meson.build) with
  * NN_VW = lanes per vector. Every caller of the engine - the plugin, `rnnfx process`, the
  * trainer - ends up in these functions, so they all compute the same activations. Where a
- * single instruction does the job (min, max, round, scale by 2^n) it is used through the
- * matching intrinsic; elsewhere the portable form.
+ * single instruction does the job (broadcast, min, max) it is used through the matching
+ * intrinsic; elsewhere the portable form.
  *
  * Accuracy (tests/nn/test_vmath.c checks it against double precision on a dense sweep):
  * sigmoid and tanh have an absolute error below 5e-7. No libm call per element; no branch;
@@ -34,8 +34,8 @@
 typedef float vf __attribute__((vector_size(NN_VW * sizeof(float))));
 typedef int32_t vi __attribute__((vector_size(NN_VW * sizeof(int32_t))));
 
-/* v_set1 (broadcast; not `(vf){0} + x`, which must add since 0 + -0 is +0), v_min, v_max,
- * v_round: one instruction each where the instruction set has one. */
+/* v_set1 (broadcast; not `(vf){0} + x`, which must add since 0 + -0 is +0), v_min, v_max: one
+ * instruction each where the instruction set has one. */
 static inline vf v_load(const float *p) { return *(const vf *)p; } /* p aligned to the vector */
 static inline void v_store(float *p, vf v) { *(vf *)p = v; }
 
@@ -46,36 +46,21 @@ static inline vf v_select(vi m, vf a, vf b) { return (vf)(((vi)a & m) | ((vi)b &
  * the value that may be NaN second to keep it: v_min(limit, x) returns x when x is NaN. */
 #if NN_VW == 16 && defined(__AVX512F__)
 static inline vf v_set1(float x) { return (vf)_mm512_set1_ps(x); }
-static inline vf v_recip_estimate(vf d) { return (vf)_mm512_rcp14_ps((__m512)d); } /* 2^-14 */
 static inline vf v_min(vf a, vf b) { return (vf)_mm512_min_ps((__m512)a, (__m512)b); }
 static inline vf v_max(vf a, vf b) { return (vf)_mm512_max_ps((__m512)a, (__m512)b); }
-static inline vf v_round(vf x)
-{
-    return (vf)_mm512_roundscale_ps((__m512)x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-}
 #elif NN_VW == 8 && defined(__AVX__)
 static inline vf v_set1(float x) { return (vf)_mm256_set1_ps(x); }
-static inline vf v_recip_estimate(vf d) { return (vf)_mm256_rcp_ps((__m256)d); } /* 1.5 * 2^-12 */
 static inline vf v_min(vf a, vf b) { return (vf)_mm256_min_ps((__m256)a, (__m256)b); }
 static inline vf v_max(vf a, vf b) { return (vf)_mm256_max_ps((__m256)a, (__m256)b); }
-static inline vf v_round(vf x) { return (vf)_mm256_round_ps((__m256)x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
 #elif NN_VW == 4 && defined(__SSE2__)
 static inline vf v_set1(float x) { return (vf)_mm_set1_ps(x); }
-static inline vf v_recip_estimate(vf d) { return (vf)_mm_rcp_ps((__m128)d); } /* 1.5 * 2^-12 */
 static inline vf v_min(vf a, vf b) { return (vf)_mm_min_ps((__m128)a, (__m128)b); }
 static inline vf v_max(vf a, vf b) { return (vf)_mm_max_ps((__m128)a, (__m128)b); }
-#define NN_VMATH_MAGIC_ROUND 1
 #elif NN_VW == 4 && defined(__aarch64__) && defined(__ARM_NEON)
 /* NEON's fmin returns NaN when either lane is NaN: the same NaN-keeping outcome. */
 static inline vf v_set1(float x) { return (vf)vdupq_n_f32(x); }
-static inline vf v_recip_estimate(vf d) /* 2^-8, refined once here to ~2^-16 */
-{
-    float32x4_t e = vrecpeq_f32((float32x4_t)d);
-    return (vf)vmulq_f32(vrecpsq_f32((float32x4_t)d, e), e);
-}
 static inline vf v_min(vf a, vf b) { return (vf)vminq_f32((float32x4_t)a, (float32x4_t)b); }
 static inline vf v_max(vf a, vf b) { return (vf)vmaxq_f32((float32x4_t)a, (float32x4_t)b); }
-static inline vf v_round(vf x) { return (vf)vrndnq_f32((float32x4_t)x); }
 #else
 static inline vf v_set1(float x)
 {
@@ -83,20 +68,9 @@ static inline vf v_set1(float x)
     for (int i = 0; i < NN_VW; i++) r[i] = x;
     return r;
 }
-static inline vf v_recip_estimate(vf d) { return 1.0f / d; }
 /* Portable: a < b is false for NaN, so b (the possibly-NaN value, by convention) is kept. */
 static inline vf v_min(vf a, vf b) { return v_select(a < b, a, b); }
 static inline vf v_max(vf a, vf b) { return v_select(a > b, a, b); }
-#define NN_VMATH_MAGIC_ROUND 1
-#endif
-
-#ifdef NN_VMATH_MAGIC_ROUND
-/* Round to nearest for |x| < 2^22: adding 1.5 * 2^23 leaves no fraction bits. */
-static inline vf v_round(vf x)
-{
-    const vf magic = v_set1(12582912.0f);
-    return (x + magic) - magic;
-}
 #endif
 
 /*

@@ -381,26 +381,28 @@ static void measure(const rnnfx_capture_layout *l, const float *sig, const float
 
 /* ---- the whole check ------------------------------------------------------------------------ */
 
-/* The recording read at fractional positions: y[k] = x(p0 + k * ratio) for k < frames, by a
- * Hann-windowed sinc of SINC_HALF taps a side (the ratio is within a fraction of a percent of 1:
- * no anti-aliasing needed). Lines the recording up with the signal to a fraction of a sample and
- * undoes a clock drift in one pass. Outside the recording: silence. */
-#define SINC_HALF 16
-static void read_between(const float *x, size_t n, double p0, double ratio, float *y, size_t frames)
+/* The recording read at y[k] = x(round(p0) + k * ratio) for k < frames: a clock drift undone by
+ * libsamplerate (tools/resample.h), from the sample nearest to p0. The fraction of a sample left
+ * is a constant delay, common to every segment (the repeatability compares two copies of one
+ * phrase, which it leaves equal) and learnt by the model like the device's own latency. Outside
+ * the recording: silence. */
+static nn_status read_between(const float *x, size_t n, double p0, double ratio, float *y, size_t frames,
+                              double rate, const char *name, nn_error *err)
 {
-    for (size_t k = 0; k < frames; k++) {
-        double p = p0 + (double)k * ratio, fl = floor(p), f = p - fl;
-        long i0 = (long)fl;
-        double acc = 0, sf = sin(PI * f); /* sin(pi (j - f)) = -(-1)^j sin(pi f) */
-        for (int j = -SINC_HALF + 1; j <= SINC_HALF; j++) {
-            long i = i0 + j;
-            if (i < 0 || i >= (long)n) continue;
-            double u = (double)j - f, w = 0.5 + 0.5 * cos(PI * u / SINC_HALF);
-            double sinc = fabs(u) < 1e-9 ? 1.0 : (j % 2 ? sf : -sf) / (PI * u);
-            acc += x[i] * sinc * w;
-        }
-        y[k] = (float)acc;
+    long i0 = lround(p0);
+    size_t lead = i0 < 0 ? (size_t)(-i0) : 0, from = i0 > 0 ? (size_t)i0 : 0;
+    if (from >= n) {
+        memset(y, 0, frames * sizeof *y);
+        return NN_OK;
     }
+    size_t len = lead + (n - from);
+    float *z = calloc(len, sizeof *z);
+    if (!z) return rnnfx_fail(err, NN_ERR_NOMEM, name, "out of memory");
+    memcpy(z + lead, x + from, (n - from) * sizeof *z);
+    /* in_rate / out_rate = ratio: output sample k sits at input position k * ratio */
+    nn_status st = rnnfx_resample(z, len, rate, y, frames, rate / ratio, name, err);
+    free(z);
+    return st;
 }
 
 nn_status rnnfx_capture_check(const rnnfx_capture_layout *l, const float *sig, const float *rec, size_t n,
@@ -523,7 +525,7 @@ nn_status rnnfx_capture_check(const rnnfx_capture_layout *l, const float *sig, c
     if (fabs(r->drift_samples) > CORRECT_DRIFT_SAMPLES) {
         /* signal sample k sits at p0 + k * ratio in the recording (the markers' middles line up) */
         double p0 = m1.pos + 0.5 * (double)m - ((double)k1->start + 0.5 * (double)m) * ratio;
-        read_between(rec, n, p0, ratio, y, l->frames);
+        if ((st = read_between(rec, n, p0, ratio, y, l->frames, rate, name, err)) != NN_OK) goto out;
         /* once more from the markers as they now stand: unsmeared, their peaks are sharp */
         match a1, a2;
         long s1 = (long)k1->start, s2 = (long)k2->start;
@@ -538,7 +540,7 @@ nn_status rnnfx_capture_check(const rnnfx_capture_layout *l, const float *sig, c
             ratio *= 1 + (d2 - d1) / (double)dist;
             r->drift_ppm = (ratio - 1) * 1e6;
             r->drift_samples = (ratio - 1) * (double)dist;
-            read_between(rec, n, p0, ratio, y, l->frames);
+            if ((st = read_between(rec, n, p0, ratio, y, l->frames, rate, name, err)) != NN_OK) goto out;
         }
         v0 = p0 < 0 ? (size_t)ceil(-p0 / ratio) : 0;
         v1 = (size_t)fmin((double)l->frames, floor(((double)n - 1 - p0) / ratio));
