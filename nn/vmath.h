@@ -9,15 +9,12 @@
  * matching intrinsic; elsewhere the portable form.
  *
  * Accuracy (tests/nn/test_vmath.c checks it against double precision on a dense sweep):
- * exp has a relative error below 3e-7, sigmoid and tanh an absolute error below 5e-7; tanh(0)
- * is exactly 0 and tanh(-x) exactly -tanh(x) with every kernel.
- * No libm call per element; no branch; inputs are clamped so nothing overflows, and NaN
- * propagates (a NaN in, a NaN out: the engine's non-finite guard must see it).
+ * sigmoid and tanh have an absolute error below 5e-7. No libm call per element; no branch;
+ * inputs are clamped so nothing overflows, and NaN propagates (a NaN in, a NaN out: the
+ * engine's non-finite guard must see it).
  *
  * Speed matters most as latency: a recurrent network waits for each sample's activations
- * before the next sample can start. exp is therefore 2^(x log2 e) with the integer part put
- * straight into the exponent bits and the fraction by a degree-6 polynomial evaluated in
- * Estrin's scheme (three dependent steps instead of six).
+ * before the next sample can start (see v_tanh for how that shaped them).
  */
 #ifndef RNNFX_NN_VMATH_H
 #define RNNFX_NN_VMATH_H
@@ -102,70 +99,54 @@ static inline vf v_round(vf x)
 }
 #endif
 
-/* 2^y for y already clamped to [-125, 126] (so the result is a normal float). */
-static inline vf v_exp2_clamped(vf y)
+/*
+ * tanh and sigmoid as one odd rational function, x P(x^2) / Q(x^2) with P and Q of degree 4 in
+ * x^2 (near-minimax on [0, 9]: absolute error 2e-8 before float rounding), for |x| clamped to
+ * 9 (tanh(9) is within 3e-8 of 1). Why not 1 - 2 / (1 + exp(2x)): exp needs a rounding, an
+ * integer step into the exponent bits and a polynomial, then a reciprocal - about 40 cycles of
+ * latency, twice per sample on a recurrent network's critical path. Here the chain is x^2 (its
+ * clamp is one min; the clamp of x runs beside it), P and Q side by side in Estrin's scheme
+ * (three dependent steps), one division: ~27 cycles on Zen. A true division, not an estimate
+ * and a Newton step: it is shorter in latency on current x86 and ARM, pipelined enough for the
+ * four gates of a block, and correctly rounded.
+ *
+ * Exact properties on every kernel (the trainer relies on the first: padded hidden units stay
+ * silent only while tanh(0) is 0): tanh(+-0) = +-0, tanh(-x) = -tanh(x), sigmoid(0) = 0.5;
+ * |tanh| <= 1 and 0 <= sigmoid <= 1; NaN in, NaN out (v_min/v_max keep the NaN in their second
+ * operand, x * x too).
+ *
+ * sigmoid(x) = 0.5 + 0.5 tanh(x / 2), with the halving folded into its own coefficients
+ * (p_k / 4^(k+1), q_k / 4^k), so that it costs one addition more than tanh.
+ */
+static inline __attribute__((always_inline)) vf v_odd_rational(vf x, float lim, float bound, const float p[5],
+                                                               const float q[5])
 {
-    vf n = v_round(y);
-    vf f = y - n; /* exact, |f| <= 0.5 */
-    /* 2^f, near-minimax degree 6 on [-0.5, 0.5] (relative error 2e-9 before float rounding). */
-    const float c0 = 1.000000000e+00f, c1 = 6.931471825e-01f, c2 = 2.402264625e-01f,
-                c3 = 5.550328642e-02f, c4 = 9.618489072e-03f, c5 = 1.339993090e-03f,
-                c6 = 1.534581243e-04f;
-    vf f2 = f * f;
-    vf a = f * c1 + c0, b = f * c3 + c2, c = f * c5 + c4;
-    vf f4 = f2 * f2;
-    vf d = f2 * c6 + c;
-    vf e = f2 * b + a;
-    vf p = f4 * d + e;
-    /* times 2^n: add n to the exponent bits (p is in [0.7, 1.42], the result stays normal). */
-    vi bits = (vi)p + (__builtin_convertvector(n, vi) << 23);
-    return (vf)bits;
+    vf t = v_min(v_set1(lim * lim), x * x);
+    vf xc = v_max(v_set1(-lim), v_min(v_set1(lim), x));
+    vf t2 = t * t;
+    vf pa = t * p[1] + p[0], pb = t2 * p[4] + (t * p[3] + p[2]);
+    vf qa = t * q[1] + q[0], qb = t2 * q[4] + (t * q[3] + q[2]);
+    vf num = (xc * t2) * pb + xc * pa; /* x P(t): x enters beside the polynomial, not after */
+    vf den = t2 * qb + qa;
+    /* The quotient may round one or two ulps past the function's range near saturation;
+     * clamped to +-bound so that the range holds exactly (costs two cycles more). */
+    return v_max(v_set1(-bound), v_min(v_set1(bound), num / den));
 }
 
-/* exp(x), clamped to the finite float range (exp(-87)..exp(87)); NaN stays NaN. */
-static inline vf v_exp(vf x)
-{
-    vf y = x * 1.44269504088896341f;
-    y = v_max(v_set1(-125.0f), v_min(v_set1(126.0f), y));
-    return v_exp2_clamped(y);
-}
+/* The coefficients at file scope, not as static locals: clang's function-effect analysis (NN_RT)
+ * does not infer a function with a static local variable nonblocking. */
+static const float nn_tanh_p[5] = {9.999999064e-01f, 1.337319182e-01f, 3.486574920e-03f, 2.047171580e-05f,
+                                   1.318406473e-08f};
+static const float nn_tanh_q[5] = {1.0f, 4.670648869e-01f, 2.584195266e-02f, 3.271373985e-04f,
+                                   7.702598402e-07f};
+static const float nn_sigmoid_p[5] = {2.499999766e-01f, 8.358244889e-03f, 5.447773312e-05f, 7.996763985e-08f,
+                                      1.287506321e-11f};
+static const float nn_sigmoid_q[5] = {1.0f, 1.167662217e-01f, 1.615122041e-03f, 5.111521851e-06f,
+                                      3.008827501e-09f};
 
-/* 1 / d for d in [1, 2^127]: the hardware estimate and one Newton step (error squared:
- * ~1.4e-7 relative from a 12-bit estimate). Division would be as fast in latency but the
- * divider is not pipelined, and two channels, or four gates, queue behind it. */
-static inline vf v_recip(vf d)
-{
-    vf r = v_recip_estimate(d);
-    return (1.0f - d * r) * r + r;
-}
+static inline vf v_tanh(vf x) { return v_odd_rational(x, 9.0f, 1.0f, nn_tanh_p, nn_tanh_q); }
 
-/* 1 / (1 + exp(-x)) */
-static inline vf v_sigmoid(vf x)
-{
-    vf y = x * -1.44269504088896341f;
-    y = v_max(v_set1(-125.0f), v_min(v_set1(126.0f), y));
-    return v_recip(1.0f + v_exp2_clamped(y));
-}
-
-/* tanh(x) = sign(x) (1 - e) / (1 + e) with e = exp(-2|x|) in (0, 1]: absolute error ~3e-7 at
- * most, limits within 2e-7 of +-1. Odd by construction, never beyond +-1, and exactly 0 at 0
- * (e is exactly 1 there) on every instruction set - which the trainer relies on: its padded
- * hidden units stay silent only while tanh(0) is 0 (the form 1 - 2 / (1 + exp(2x)) gives
- * 6e-8 there wherever 1/2 comes from a reciprocal estimate). The quotient is the reciprocal's
- * Newton step applied to q0 = (1 - e) r0: q0 + q0 (1 - d r0), where q0 and the residual are
- * computed side by side, so the chain is no longer than the reciprocal's alone. */
-static inline vf v_tanh(vf x)
-{
-    const vi sign_bit = (vi)v_set1(-0.0f);
-    vf ax = (vf)((vi)x & ~sign_bit);
-    vf y = v_max(v_set1(-125.0f), ax * -2.88539008177792681f); /* -2 log2(e) |x|; NaN stays NaN */
-    vf e = v_exp2_clamped(y);
-    vf d = 1.0f + e;
-    vf num = (vf)((vi)(1.0f - e) | ((vi)x & sign_bit)); /* 1 - e >= 0, given the sign of x */
-    vf r0 = v_recip_estimate(d);
-    vf q0 = num * r0;
-    return (1.0f - d * r0) * q0 + q0;
-}
+static inline vf v_sigmoid(vf x) { return v_odd_rational(x, 18.0f, 0.5f, nn_sigmoid_p, nn_sigmoid_q) + 0.5f; }
 
 static inline vf v_relu(vf x) { return v_max(v_set1(0.0f), x); }
 

@@ -201,7 +201,7 @@ static LV2_Worker_Status work_response(LV2_Handle instance, uint32_t size, const
 
 /* A new model (or none) plays from now on, with the knobs as they are (audio thread, or a
  * restore() without a worker). */
-static void model_installed(void *ctx, Slot *s)
+static void model_installed(void *ctx, Slot *s) NN_RT
 {
     Rnnfx *self = (Rnnfx *)ctx;
     if (s) {
@@ -213,7 +213,7 @@ static void model_installed(void *ctx, Slot *s)
     self->tell_model = true;
 }
 
-static void model_failed(void *ctx, const char *why)
+static void model_failed(void *ctx, const char *why) NN_RT
 {
     status_set((Rnnfx *)ctx, "error: ", why);
 }

@@ -95,6 +95,15 @@ struct Swap {
     char path[SWAP_PATH_MAX];
 };
 
+/* The host's schedule_work is real-time safe (the worker extension has run() call it); this type
+ * says so to the compiler that checks NN_RT. */
+typedef LV2_Worker_Status (*ScheduleWork)(LV2_Worker_Schedule_Handle, uint32_t, const void *) NN_RT;
+
+static LV2_Worker_Status schedule(Swap *sw, uint32_t size, const void *data) NN_RT
+{
+    return ((ScheduleWork)sw->schedule->schedule_work)(sw->schedule->handle, size, data);
+}
+
 static void say_installed(Swap *sw, Slot *s)
 {
     if (sw->listener.installed) sw->listener.installed(sw->listener.ctx, s);
@@ -179,16 +188,25 @@ static void discard(Swap *sw, Slot *s)
 {
     if (!s) return;
     SlotMsg msg = {MSG_FREE, true, s};
-    if (sw->schedule->schedule_work(sw->schedule->handle, sizeof msg, &msg) == LV2_WORKER_SUCCESS) return;
+    if (schedule(sw, sizeof msg, &msg) == LV2_WORKER_SUCCESS) return;
     if (sw->n_trash < TRASH_MAX) sw->trash[sw->n_trash++] = s;
     /* else: lost (a leak, never a crash); a host whose queue stays full has stopped anyway */
 }
 
+/* A slot that stops playing: to the worker, or (by the host, which frees it when done: see
+ * swap_restore_now) to the trash. Either way nothing here frees, so the code the audio thread
+ * shares with the host stays real-time. */
 static void drop(Swap *sw, Slot *s, Caller by)
 {
     if (by == BY_AUDIO) discard(sw, s);
-    else
-        slot_free(s);
+    else if (s && sw->n_trash < TRASH_MAX)
+        sw->trash[sw->n_trash++] = s;
+}
+
+static void free_trash(Swap *sw)
+{
+    for (int i = 0; i < sw->n_trash; i++) slot_free(sw->trash[i]);
+    sw->n_trash = 0;
 }
 
 static void empty_trash(Swap *sw)
@@ -221,7 +239,7 @@ static void send_wanted(Swap *sw)
      * work_response() from inside schedule_work(). */
     sw->loading = true;
     sw->want = false;
-    if (sw->schedule->schedule_work(sw->schedule->handle, size, sw->req.bytes) != LV2_WORKER_SUCCESS) {
+    if (schedule(sw, size, sw->req.bytes) != LV2_WORKER_SUCCESS) {
         sw->loading = false; /* try again at the next run() */
         sw->want = true;
     }
@@ -492,7 +510,9 @@ bool swap_restore_now(Swap *sw, const char *path)
     if (!req) return false;
     Answer a;
     load(sw, req, (const char *)(req + 1), &a);
+    free_trash(sw); /* room for what the answer replaces (four slots at most) */
     take_answer(sw, &a, BY_HOST);
+    free_trash(sw);
     free(req);
     return true;
 }

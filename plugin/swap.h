@@ -25,7 +25,8 @@
  *
  * Who calls what:
  *   [RT]      the audio thread: run() and work_response() (and instantiate/activate, which the
- *             host never runs beside them). No allocation, no lock, no I/O.
+ *             host never runs beside them). No allocation, no lock, no I/O: marked NN_RT, and
+ *             so are the listener's functions and (by a cast in swap.c) the host's schedule_work.
  *   [worker]  work() only.
  *   [any]     any thread, also beside run().
  *   [host]    a thread the host never runs beside run() (instantiation class).
@@ -53,9 +54,9 @@ typedef struct {
     void *ctx;
     /* `s` (NULL: no model) is the model from now on: it plays at once or fades in, and it is
      * already swap_path(). The plugin sets its knobs and says so. [RT]: no allocation, no I/O. */
-    void (*installed)(void *ctx, Slot *s);
+    void (*installed)(void *ctx, Slot *s) NN_RT;
     /* A request failed (`why`: one line, e.g. "<file>: <problem>"); what played goes on. [RT] */
-    void (*failed)(void *ctx, const char *why);
+    void (*failed)(void *ctx, const char *why) NN_RT;
 } SwapListener;
 
 /* [host] Models will be loaded for `n_ch` (1 or 2) channels at `rate`; fades last `fade_len`
@@ -71,32 +72,32 @@ void swap_free(Swap *sw);
 
 /* [RT] Requests the model at `path` (`len` bytes, need not be NUL-terminated; len 0: no model).
  * A path of SWAP_PATH_MAX bytes or more fails at once (listener.failed). */
-void swap_request(Swap *sw, const char *path, uint32_t len);
+void swap_request(Swap *sw, const char *path, uint32_t len) NN_RT;
 /* [RT] Once per run(), before any audio: what waited for room in the worker's queue (a request,
  * slots to free) goes to it. */
-void swap_retry(Swap *sw);
+void swap_retry(Swap *sw) NN_RT;
 /* [RT] Knob k's value (k < NN_MAX_COND) as a new model should start with it: its states
  * settle with it. run() sets them all before it handles its messages. */
-void swap_set_knob(Swap *sw, int k, float value);
+void swap_set_knob(Swap *sw, int k, float value) NN_RT;
 /* [RT] run() has processed audio: from now on new models fade in (and come prewarmed). */
-void swap_audio_ran(Swap *sw);
+void swap_audio_ran(Swap *sw) NN_RT;
 /* [RT] work_response(): an answer of the worker. LV2_WORKER_ERR_UNKNOWN for bytes that are not
  * one. May call listener.installed / .failed, and schedule more work. */
-LV2_Worker_Status swap_response(Swap *sw, uint32_t size, const void *data);
+LV2_Worker_Status swap_response(Swap *sw, uint32_t size, const void *data) NN_RT;
 
-Slot *swap_playing(const Swap *sw);    /* [RT] the model that plays (fades in); NULL: none */
-bool swap_fading(const Swap *sw);      /* [RT] a fade goes on (its outgoing model may be NULL) */
-Slot *swap_fading_out(const Swap *sw); /* [RT] the outgoing model of a fade; NULL: none */
+Slot *swap_playing(const Swap *sw) NN_RT;    /* [RT] the model that plays (fades in); NULL: none */
+bool swap_fading(const Swap *sw) NN_RT;      /* [RT] a fade goes on (its outgoing model may be NULL) */
+Slot *swap_fading_out(const Swap *sw) NN_RT; /* [RT] the outgoing model of a fade; NULL: none */
 /* [RT] The incoming model's gains for the next n samples of a fade (the outgoing one's: 1 -
  * gain); the fade moves on by n. When it ends, the outgoing slot goes to the worker and a model
  * that waited starts fading in. */
-void swap_fade_gains(Swap *sw, float *gain, uint32_t n);
+void swap_fade_gains(Swap *sw, float *gain, uint32_t n) NN_RT;
 /* [RT] Knob k of every model that plays or waits to (slot_set_cond). */
-void swap_set_cond(Swap *sw, int k, float value);
+void swap_set_cond(Swap *sw, int k, float value) NN_RT;
 /* [RT] Every model that plays or waits to starts over (after a non-finite input). */
-void swap_reset(Swap *sw);
+void swap_reset(Swap *sw) NN_RT;
 /* [RT] The path of the model playing (or fading in, or waiting to); "" for none. */
-const char *swap_path(const Swap *sw);
+const char *swap_path(const Swap *sw) NN_RT;
 
 /* [host] activate(): a fade that was going on ends at once, the model starts over from its
  * initial state, and new models replace the old one until audio runs again. */
