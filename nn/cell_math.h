@@ -20,7 +20,9 @@
 /* ---- LSTM ------------------------------------------------------------------------------- */
 
 /* What the backward needs from the forward. */
-typedef struct { vf i, f, g, o, tc; } lstm_acts;
+typedef struct {
+    vf i, f, g, o, tc;
+} lstm_acts;
 
 /* c' = f c + i g,  h' = o tanh(c') */
 static inline __attribute__((always_inline)) lstm_acts lstm_forward(vf ai, vf af, vf ag, vf ao, vf *c, vf *h)
@@ -38,8 +40,7 @@ static inline __attribute__((always_inline)) lstm_acts lstm_forward(vf ai, vf af
 
 /* Given dL/dh' (dh) and dL/dc' from the future (*dc, updated in place to dL/dc),
  * the cell's input c (c_prev): returns the four pre-activation gradients. */
-static inline void lstm_backward(const lstm_acts *a, vf c_prev, vf dh, vf *dc, vf *dai, vf *daf, vf *dag,
-                                 vf *dao)
+static inline void lstm_backward(const lstm_acts *a, vf c_prev, vf dh, vf *dc, vf *dai, vf *daf, vf *dag, vf *dao)
 {
     vf one = v_set1(1.0f);
     vf d_c = *dc + dh * a->o * (one - a->tc * a->tc);
@@ -52,7 +53,9 @@ static inline void lstm_backward(const lstm_acts *a, vf c_prev, vf dh, vf *dc, v
 
 /* ---- GRU (Keras reset_after == PyTorch) --------------------------------------------------- */
 
-typedef struct { vf r, z, n, anh; } gru_acts;
+typedef struct {
+    vf r, z, n, anh;
+} gru_acts;
 
 /* n = tanh(anx + r anh),  h' = (1 - z) n + z h  (written n + z (h - n)) */
 static inline __attribute__((always_inline)) gru_acts gru_forward(vf ar, vf az, vf anx, vf anh, vf *h)

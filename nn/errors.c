@@ -3,8 +3,7 @@
 
 #include <stdio.h>
 
-nn_status nn_error_vset(nn_error *err, nn_status status, const char *name, const char *fmt,
-                        va_list ap)
+nn_status nn_error_vset(nn_error *err, nn_status status, const char *name, const char *fmt, va_list ap)
 {
     if (!err) return status;
     err->status = status;

@@ -8,6 +8,7 @@
 #if defined(__GNUC__)
 __attribute__((format(printf, 4, 5)))
 #endif
-nn_status nn_fail(nn_error *err, nn_status status, const char *name, const char *fmt, ...);
+nn_status
+nn_fail(nn_error *err, nn_status status, const char *name, const char *fmt, ...);
 
 #endif

@@ -29,8 +29,8 @@ int nj_number(const json_t *v, int allow_string, double *out)
     return 0;
 }
 
-nn_status nj_int(const json_t *obj, const char *key, int required, int dflt, int lo, int hi, int *out,
-                 const char *file, const char *where, nn_error *err)
+nn_status nj_int(const json_t *obj, const char *key, int required, int dflt, int lo, int hi, int *out, const char *file,
+                 const char *where, nn_error *err)
 {
     const json_t *v = json_object_get(obj, key);
     if (!v || json_is_null(v)) {
@@ -39,8 +39,7 @@ nn_status nj_int(const json_t *obj, const char *key, int required, int dflt, int
         return NN_OK;
     }
     double d;
-    if (json_is_boolean(v))
-        d = json_is_true(v) ? 1 : 0;
+    if (json_is_boolean(v)) d = json_is_true(v) ? 1 : 0;
     else if (!nj_number(v, 0, &d) || d != floor(d))
         return nn_fail(err, NN_ERR_SHAPE, file, "%s: \"%s\" is not an integer", where, key);
     if (d < lo || d > hi)
@@ -82,7 +81,7 @@ static nn_status fill(const json_t *v, int level, int ndim, const size_t *shape,
             return nn_fail(err, NN_ERR_VALUE, file, "%s: non-finite value", what);
         if (!nj_number(v, 0, &d))
             return nn_fail(err, NN_ERR_SHAPE, file, "%s: expected a number, found %s", what,
-                           json_is_array(v) ? "an array (too many dimensions)"
+                           json_is_array(v)    ? "an array (too many dimensions)"
                            : json_is_string(v) ? "a string"
                            : json_is_object(v) ? "an object"
                                                : "null or a boolean");
@@ -94,8 +93,8 @@ static nn_status fill(const json_t *v, int level, int ndim, const size_t *shape,
         return NN_OK;
     }
     if (!json_is_array(v))
-        return nn_fail(err, NN_ERR_SHAPE, file, "%s: expected %d-dimensional array, found %s at depth %d", what,
-                       ndim, json_is_number(v) ? "a number" : "a non-array", level);
+        return nn_fail(err, NN_ERR_SHAPE, file, "%s: expected %d-dimensional array, found %s at depth %d", what, ndim,
+                       json_is_number(v) ? "a number" : "a non-array", level);
     if (json_array_size(v) != shape[level])
         return nn_fail(err, NN_ERR_SHAPE, file, "%s: dimension %d has %zu entries, expected %zu", what, level + 1,
                        json_array_size(v), shape[level]);

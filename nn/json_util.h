@@ -14,8 +14,8 @@ int nj_number(const json_t *v, int allow_string, double *out);
 
 /* An integer-valued number in [lo, hi] under key `key` of `obj`. Missing -> `dflt` if
  * `required` is 0. Errors name `where` (e.g. "model_data") and the key. */
-nn_status nj_int(const json_t *obj, const char *key, int required, int dflt, int lo, int hi, int *out,
-                 const char *file, const char *where, nn_error *err);
+nn_status nj_int(const json_t *obj, const char *key, int required, int dflt, int lo, int hi, int *out, const char *file,
+                 const char *where, nn_error *err);
 
 /* Reads an array of exactly `ndim` levels with sizes shape[0..ndim-1] into a new float array
  * from the spec's arena (row-major). `what` names the array in errors ("layer 1 kernel"). */

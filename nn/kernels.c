@@ -74,8 +74,7 @@ static ALWAYS_INLINE void acc_col(accs *A, const int nch, const int nb, const in
  * nothing but the model (not on nch, nb or the pass), so one channel and two give equal bits.
  */
 static ALWAYS_INLINE void acc_range(accs *A, const int nch, const int nb, const int G, const int s0, const int ns,
-                                    const int gru_h, const int KS, const vf *const *W, const float *const *v,
-                                    int ncols)
+                                    const int gru_h, const int KS, const vf *const *W, const float *const *v, int ncols)
 {
     int j = 0;
     for (; j + KS <= ncols; j += KS) {
@@ -132,8 +131,8 @@ static ALWAYS_INLINE void tile(const int nch, const int nb, const nn_cell type, 
                 for (int d = d0; d < d1; d++)
 #pragma GCC unroll 4
                     for (int k = 0; k < KS; k++)
-                        A.a[c][b][d][k] =
-                            k ? v_set1(0.0f) : v_load(bias[c] + ((size_t)(blk + b) * NA + (size_t)d) * NN_VW);
+                        A.a[c][b][d][k] = k ? v_set1(0.0f)
+                                            : v_load(bias[c] + ((size_t)(blk + b) * NA + (size_t)d) * NN_VW);
         acc_range(&A, nch, nb, G, s0, ns, 0, KS, Wx, x, L->nx);
         acc_range(&A, nch, nb, G, s0, ns, gru, KS, Wh, h, L->H);
 #pragma GCC unroll 2
@@ -180,24 +179,26 @@ static ALWAYS_INLINE void layer_tiles(const int nch, const nn_cell type, const i
     for (; b < L->nblk; b++) tile(nch, 1, type, KS, L, b, bias, x, h, hn, cs);
 }
 
-static ALWAYS_INLINE void layer_step(const int nch, const nn_layer *L, const float *const *bias,
-                                     const float *const *x, const float *const *h, float *const *hn,
-                                     float *const *cs)
+static ALWAYS_INLINE void layer_step(const int nch, const nn_layer *L, const float *const *bias, const float *const *x,
+                                     const float *const *h, float *const *hn, float *const *cs)
 {
     /* Four column splits when the layer is one block (latency-bound: shorter chains), two when
      * there are several (throughput-bound: room for two blocks per tile). */
     switch (L->type) {
     case NN_CELL_LSTM:
         if (L->nblk == 1) layer_tiles(nch, NN_CELL_LSTM, 4, L, bias, x, h, hn, cs);
-        else layer_tiles(nch, NN_CELL_LSTM, 2, L, bias, x, h, hn, cs);
+        else
+            layer_tiles(nch, NN_CELL_LSTM, 2, L, bias, x, h, hn, cs);
         break;
     case NN_CELL_GRU:
         if (L->nblk == 1) layer_tiles(nch, NN_CELL_GRU, 4, L, bias, x, h, hn, cs);
-        else layer_tiles(nch, NN_CELL_GRU, 2, L, bias, x, h, hn, cs);
+        else
+            layer_tiles(nch, NN_CELL_GRU, 2, L, bias, x, h, hn, cs);
         break;
     case NN_CELL_RNN:
         if (L->nblk == 1) layer_tiles(nch, NN_CELL_RNN, 4, L, bias, x, h, hn, cs);
-        else layer_tiles(nch, NN_CELL_RNN, 2, L, bias, x, h, hn, cs);
+        else
+            layer_tiles(nch, NN_CELL_RNN, 2, L, bias, x, h, hn, cs);
         break;
     }
 }
@@ -214,7 +215,7 @@ static ALWAYS_INLINE float dense_dot(const nn_dense_layer *D, const float *v, in
 /* The dense head for one channel: v is the last recurrent layer's h (padded with zeros). */
 static ALWAYS_INLINE float dense_head(const nn_model *m, const float *v, float *buf0, float *buf1)
 {
-    int vp = m->rec[m->n_rec - 1].Hp; /* padded width of v */
+    int vp = m->rec[m->n_rec - 1].Hp;                           /* padded width of v */
     if (m->n_dense == 1) return dense_dot(&m->dense[0], v, vp); /* the usual head: Dense(H -> 1) */
     if (m->n_dense == 0) return v[0];
     float *bufs[2] = {buf0, buf1};
@@ -233,8 +234,7 @@ static ALWAYS_INLINE float dense_head(const nn_model *m, const float *v, float *
     return dense_dot(&m->dense[m->n_dense - 1], v, vp);
 }
 
-static ALWAYS_INLINE void run_n(nn_state *const *st, const int nch, const float *const *in, float *const *out,
-                                size_t n)
+static ALWAYS_INLINE void run_n(nn_state *const *st, const int nch, const float *const *in, float *const *out, size_t n)
 {
     const nn_model *m = st[0]->m;
     float *h[2][NN_MAX_REC_LAYERS], *hn[2][NN_MAX_REC_LAYERS], *cs[2][NN_MAX_REC_LAYERS];
@@ -285,16 +285,15 @@ static ALWAYS_INLINE void run_n(nn_state *const *st, const int nch, const float 
 static void run(nn_state *const *st, int nch, const float *const *in, float *const *out, size_t n) NN_RT;
 static void run(nn_state *const *st, int nch, const float *const *in, float *const *out, size_t n)
 {
-    if (nch == 2)
-        run_n(st, 2, in, out, n);
+    if (nch == 2) run_n(st, 2, in, out, n);
     else
         run_n(st, 1, in, out, n);
 }
 
 /* ---- the trainer's pointwise passes (planar layouts, see nn_kernels.h) ------------------- */
 
-#define V(p, i) v_load((p) + (size_t)(i) * NN_VW)
-#define VS(p, i, v) v_store((p) + (size_t)(i) * NN_VW, (v))
+#define V(p, i) v_load((p) + (size_t)(i)*NN_VW)
+#define VS(p, i, v) v_store((p) + (size_t)(i)*NN_VW, (v))
 
 static void lstm_fwd(size_t count, int Hp, const float *pre, float *c, float *h, float *save)
 {

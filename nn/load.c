@@ -67,8 +67,7 @@ nn_model *nn_model_load_buffer(const char *data, size_t len, const char *name, n
     nn_spec spec;
     nn_spec_init(&spec);
     nn_status st;
-    if (!json_is_object(root))
-        st = nn_fail(err, NN_ERR_FORMAT, name, "not a model file (JSON, but not an object)");
+    if (!json_is_object(root)) st = nn_fail(err, NN_ERR_FORMAT, name, "not a model file (JSON, but not an object)");
     else if (json_object_get(root, "layers"))
         st = nn_read_keras(&spec, root, name, err);
     else if (json_object_get(root, "model_data") || json_object_get(root, "state_dict"))

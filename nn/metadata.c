@@ -12,20 +12,26 @@ int nn_cell_parse(const char *name, nn_cell *out)
 {
     if (!name) return -1;
     if (!strcasecmp(name, "lstm")) *out = NN_CELL_LSTM;
-    else if (!strcasecmp(name, "gru")) *out = NN_CELL_GRU;
+    else if (!strcasecmp(name, "gru"))
+        *out = NN_CELL_GRU;
     else if (!strcasecmp(name, "rnn") || !strcasecmp(name, "simple_rnn") || !strcasecmp(name, "simplernn"))
         *out = NN_CELL_RNN;
-    else return -1;
+    else
+        return -1;
     return 0;
 }
 
 int nn_act_parse(const char *name, nn_act *out)
 {
     if (!name || !*name || !strcasecmp(name, "linear")) *out = NN_ACT_LINEAR;
-    else if (!strcasecmp(name, "tanh")) *out = NN_ACT_TANH;
-    else if (!strcasecmp(name, "sigmoid")) *out = NN_ACT_SIGMOID;
-    else if (!strcasecmp(name, "relu")) *out = NN_ACT_RELU;
-    else return -1;
+    else if (!strcasecmp(name, "tanh"))
+        *out = NN_ACT_TANH;
+    else if (!strcasecmp(name, "sigmoid"))
+        *out = NN_ACT_SIGMOID;
+    else if (!strcasecmp(name, "relu"))
+        *out = NN_ACT_RELU;
+    else
+        return -1;
     return 0;
 }
 

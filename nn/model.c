@@ -86,9 +86,8 @@ static size_t layout(nn_model *m, const nn_spec *s, float *base, layer_arrays *l
         size_t blk = (size_t)L->G * (size_t)vw;
         la[l].w = carve(base, &used, (size_t)L->nblk * (size_t)(L->nx + L->H) * blk);
         la[l].bias = carve(base, &used, (size_t)L->nblk * (size_t)L->A * (size_t)vw);
-        la[l].wcond = l == 0 && s->n_inputs > 1
-                          ? carve(base, &used, (size_t)(s->n_inputs - 1) * (size_t)L->nblk * blk)
-                          : NULL;
+        la[l].wcond = l == 0 && s->n_inputs > 1 ? carve(base, &used, (size_t)(s->n_inputs - 1) * (size_t)L->nblk * blk)
+                                                : NULL;
         la[l].h0 = carve(base, &used, (size_t)L->Hp);
         la[l].c0 = r->type == NN_CELL_LSTM ? carve(base, &used, (size_t)L->Hp) : NULL;
         if (L->Hp > m->max_width) m->max_width = L->Hp;
@@ -101,8 +100,7 @@ static size_t layout(nn_model *m, const nn_spec *s, float *base, layer_arrays *l
         D->out = d->out;
         D->act = d->act;
         D->outp = (int)nn_round_up((size_t)d->out, (size_t)vw);
-        if (d->out == 1)
-            da[l].w = carve(base, &used, (size_t)width_p);
+        if (d->out == 1) da[l].w = carve(base, &used, (size_t)width_p);
         else
             da[l].w = carve(base, &used, (size_t)d->in * (size_t)D->outp);
         da[l].b = carve(base, &used, (size_t)D->outp);

@@ -52,7 +52,7 @@ extern "C" {
 #define NN_MAX_REC_LAYERS 4
 #define NN_MAX_DENSE_LAYERS 4
 #define NN_MAX_HIDDEN 256
-#define NN_MAX_COND 3               /* conditioning inputs beside the audio */
+#define NN_MAX_COND 3 /* conditioning inputs beside the audio */
 #define NN_MAX_INPUTS (1 + NN_MAX_COND)
 /* Model files larger than this are refused before parsing, so that a hostile file cannot make
  * the engine allocate gigabytes (4 x LSTM-256 is about 40 MB of JSON). */
@@ -68,7 +68,7 @@ typedef enum nn_status {
     NN_ERR_LIMIT,       /* sizes beyond the NN_MAX_* limits */
     NN_ERR_SELFTEST,    /* input_batch/output_batch stored in the file disagree with our output */
     NN_ERR_NOMEM,
-    NN_ERR_ARG          /* caller error */
+    NN_ERR_ARG /* caller error */
 } nn_status;
 
 typedef struct nn_error {
@@ -82,21 +82,19 @@ typedef struct nn_error {
 #if defined(__GNUC__)
 __attribute__((format(printf, 4, 0)))
 #endif
-nn_status nn_error_vset(nn_error *err, nn_status status, const char *name, const char *fmt,
-                        va_list ap);
+nn_status
+nn_error_vset(nn_error *err, nn_status status, const char *name, const char *fmt, va_list ap);
 
 typedef enum nn_cell { NN_CELL_LSTM, NN_CELL_GRU, NN_CELL_RNN } nn_cell;
 typedef enum nn_act { NN_ACT_LINEAR, NN_ACT_TANH, NN_ACT_SIGMOID, NN_ACT_RELU } nn_act;
-typedef enum nn_format {
-    NN_FORMAT_UNKNOWN, NN_FORMAT_KERAS, NN_FORMAT_GUITARML, NN_FORMAT_NAM
-} nn_format;
+typedef enum nn_format { NN_FORMAT_UNKNOWN, NN_FORMAT_KERAS, NN_FORMAT_GUITARML, NN_FORMAT_NAM } nn_format;
 
 typedef struct nn_model nn_model;
 typedef struct nn_state nn_state;
 typedef struct nn_spec nn_spec; /* nn_spec.h */
 
-const char *nn_cell_name(nn_cell c);   /* "LSTM", "GRU", "RNN" */
-const char *nn_act_name(nn_act a);     /* "linear", "tanh", ... */
+const char *nn_cell_name(nn_cell c); /* "LSTM", "GRU", "RNN" */
+const char *nn_act_name(nn_act a);   /* "linear", "tanh", ... */
 const char *nn_format_name(nn_format f);
 
 /* ---- Models: load, inspect, write (not real-time) -------------------------------------- */
@@ -118,11 +116,11 @@ void nn_model_free(nn_model *m); /* NULL is fine */
 const nn_spec *nn_model_spec(const nn_model *m);
 
 nn_format nn_model_source_format(const nn_model *m);
-int nn_model_num_cond(const nn_model *m) NN_RT; /* conditioning inputs (0..NN_MAX_COND) */
-double nn_model_sample_rate(const nn_model *m);  /* Hz, never 0: format default if unstated */
+int nn_model_num_cond(const nn_model *m) NN_RT;    /* conditioning inputs (0..NN_MAX_COND) */
+double nn_model_sample_rate(const nn_model *m);    /* Hz, never 0: format default if unstated */
 int nn_model_sample_rate_known(const nn_model *m); /* 0 when the file did not say */
 size_t nn_model_param_count(const nn_model *m);
-double nn_model_macs_per_sample(const nn_model *m); /* multiply-adds per output sample */
+double nn_model_macs_per_sample(const nn_model *m);  /* multiply-adds per output sample */
 const char *nn_model_kernel_name(const nn_model *m); /* "avx2+fma", "generic", ... */
 
 /* Self-test from input_batch/output_batch stored in the file (if any): *max_abs_err receives the
@@ -166,8 +164,7 @@ int nn_run(nn_state *s, const float *in, float *out, size_t n) NN_RT;
 /* [RT] Runs two channels of the same model together (one state each), for about the cost of
  * one. Bit-identical to two nn_run calls. Returns a bit mask: 1 = channel a was reset,
  * 2 = channel b was reset (see nn_run). */
-int nn_run2(nn_state *a, nn_state *b, const float *in_a, const float *in_b, float *out_a,
-            float *out_b, size_t n) NN_RT;
+int nn_run2(nn_state *a, nn_state *b, const float *in_a, const float *in_b, float *out_a, float *out_b, size_t n) NN_RT;
 
 /* [RT] 1 when every one of x[0..n) is finite, 0 when one is a NaN or an Inf: the check nn_run
  * makes on its input and output, for callers that guard their own buffers the same way. */

@@ -23,23 +23,23 @@ typedef struct nn_kernels nn_kernels;
 
 typedef struct nn_layer {
     nn_cell type;
-    int G;          /* weight slots per column: LSTM 4, GRU 3, RNN 1 */
-    int A;          /* accumulators per block: LSTM 4, GRU 4 (r, z, nx, nh), RNN 1 */
-    int nx;         /* input columns run per sample (layer 0: 1, the audio; conditioning is
+    int G;  /* weight slots per column: LSTM 4, GRU 3, RNN 1 */
+    int A;  /* accumulators per block: LSTM 4, GRU 4 (r, z, nx, nh), RNN 1 */
+    int nx; /* input columns run per sample (layer 0: 1, the audio; conditioning is
                        folded into the bias, see nn_state_set_cond) */
     int H, Hp, nblk;
-    const float *w;     /* [nblk][nx + H][G][VW] */
-    const float *bias;  /* [nblk][A][VW]: LSTM/RNN b_ih + b_hh; GRU r,z: b_ih + b_hh, nx: b_in, nh: b_hn */
-    const float *wcond; /* layer 0 only, when conditioned: [n_cond][nblk][G][VW] */
+    const float *w;       /* [nblk][nx + H][G][VW] */
+    const float *bias;    /* [nblk][A][VW]: LSTM/RNN b_ih + b_hh; GRU r,z: b_ih + b_hh, nx: b_in, nh: b_hn */
+    const float *wcond;   /* layer 0 only, when conditioned: [n_cond][nblk][G][VW] */
     const float *h0, *c0; /* [Hp], zero-padded; c0 NULL unless LSTM */
 } nn_layer;
 
 typedef struct nn_dense_layer {
     int in, out, outp; /* outp: out padded to VW (out > 1) */
     nn_act act;
-    const float *w;    /* out == 1: [inp] row, zero-padded to the input's padded width;
+    const float *w; /* out == 1: [inp] row, zero-padded to the input's padded width;
                           out > 1: [in][outp], column by column */
-    const float *b;    /* [outp] (out == 1: b[0]) */
+    const float *b; /* [outp] (out == 1: b[0]) */
 } nn_dense_layer;
 
 struct nn_model {
@@ -49,12 +49,12 @@ struct nn_model {
     float in_gain, out_gain; /* linear */
     nn_layer rec[NN_MAX_REC_LAYERS];
     nn_dense_layer dense[NN_MAX_DENSE_LAYERS];
-    int max_width;           /* largest padded vector in the network (state scratch size) */
-    nn_spec spec;            /* canonical copy (own arena) */
-    char name[256];          /* for messages */
+    int max_width;  /* largest padded vector in the network (state scratch size) */
+    nn_spec spec;   /* canonical copy (own arena) */
+    char name[256]; /* for messages */
     int has_selftest;
     double selftest_err;
-    void *packed;            /* the one 64-byte aligned allocation holding all packed weights */
+    void *packed; /* the one 64-byte aligned allocation holding all packed weights */
 };
 
 struct nn_state {

@@ -30,10 +30,10 @@ struct nn_kernels {
     /* Trainer, backward. dh: dL/dh of this step (may be modified). LSTM: dc holds dL/dc from
      * the next step and receives dL/dc_prev. GRU: dh_prev receives the direct part z*dh.
      * dpre receives the pre-activation gradients (planar, as pre). */
-    void (*lstm_bwd)(size_t count, int Hp, const float *save, const float *c_prev, const float *dh,
-                     float *dc, float *dpre);
-    void (*gru_bwd)(size_t count, int Hp, const float *save, const float *h_prev, const float *dh,
-                    float *dpre, float *dh_prev);
+    void (*lstm_bwd)(size_t count, int Hp, const float *save, const float *c_prev, const float *dh, float *dc,
+                     float *dpre);
+    void (*gru_bwd)(size_t count, int Hp, const float *save, const float *h_prev, const float *dh, float *dpre,
+                    float *dh_prev);
     void (*rnn_bwd)(size_t count, int Hp, const float *h, const float *dh, float *dpre);
     /* Dense activations over n floats (n a multiple of vw), in place; backward takes y = act(x)
      * and turns dy into dx in place. */

@@ -44,21 +44,21 @@ typedef struct nn_dense_spec {
 typedef struct nn_meta {
     /* All optional (NULL when absent); UTF-8. */
     const char *name, *author, *device, *license, *description, *date;
-    const char *training;   /* training settings, as compact JSON text */
-    const char *extra_json; /* other metadata keys of the source file, as a JSON object text */
-    double test_esr;        /* NaN when unknown */
+    const char *training;                /* training settings, as compact JSON text */
+    const char *extra_json;              /* other metadata keys of the source file, as a JSON object text */
+    double test_esr;                     /* NaN when unknown */
     const char *cond_names[NN_MAX_COND]; /* knob names ("gain", "tone"), NULL if unnamed */
 } nn_meta;
 
 struct nn_spec {
-    int n_inputs;            /* 1 + conditioning inputs */
-    int n_rec;               /* 1..NN_MAX_REC_LAYERS */
+    int n_inputs; /* 1 + conditioning inputs */
+    int n_rec;    /* 1..NN_MAX_REC_LAYERS */
     nn_rec_spec rec[NN_MAX_REC_LAYERS];
-    int n_dense;             /* 0..NN_MAX_DENSE_LAYERS; the last output size must be 1 */
+    int n_dense; /* 0..NN_MAX_DENSE_LAYERS; the last output size must be 1 */
     nn_dense_spec dense[NN_MAX_DENSE_LAYERS];
-    int skip;                /* 1: add the (gained) audio input to the output */
+    int skip; /* 1: add the (gained) audio input to the output */
     float in_gain_db, out_gain_db;
-    double sample_rate;      /* Hz; 0 = not stated by the file */
+    double sample_rate; /* Hz; 0 = not stated by the file */
     nn_format source_format;
     nn_meta meta;
     /* Self-test pair some trainers store: output_batch = model(input_batch) from the initial
@@ -89,8 +89,7 @@ double nn_spec_macs_per_sample(const nn_spec *s);
 
 /* Fills a spec with a freshly initialised network (uniform +-1/sqrt(H) as PyTorch, dense
  * likewise), deterministic for a seed. Used by the trainer and by tests/benchmarks. */
-nn_status nn_spec_init_random(nn_spec *s, nn_cell type, int n_layers, int hidden, int n_cond,
-                              int skip, uint64_t seed);
+nn_status nn_spec_init_random(nn_spec *s, nn_cell type, int n_layers, int hidden, int n_cond, int skip, uint64_t seed);
 
 #ifdef __cplusplus
 }

@@ -26,15 +26,16 @@ static int keras_block(nn_cell type, int g)
     return g;
 }
 
-static nn_status read_recurrent(nn_spec *s, const json_t *L, int idx, nn_cell type, int in, int H,
-                                const char *file, nn_error *err)
+static nn_status read_recurrent(nn_spec *s, const json_t *L, int idx, nn_cell type, int in, int H, const char *file,
+                                nn_error *err)
 {
     int G = nn_cell_gates(type);
     const json_t *w = json_object_get(L, "weights");
     char what[96];
     if (!json_is_array(w) || json_array_size(w) != 3)
-        return nn_fail(err, NN_ERR_SHAPE, file, "layer %d (%s): \"weights\" must hold 3 arrays (kernel, recurrent, bias)",
-                       idx, nn_cell_name(type));
+        return nn_fail(err, NN_ERR_SHAPE, file,
+                       "layer %d (%s): \"weights\" must hold 3 arrays (kernel, recurrent, bias)", idx,
+                       nn_cell_name(type));
     float *kernel, *rec, *bias;
     size_t ks[2] = {(size_t)in, (size_t)G * (size_t)H};
     size_t rs[2] = {(size_t)H, (size_t)G * (size_t)H};
@@ -51,7 +52,8 @@ static nn_status read_recurrent(nn_spec *s, const json_t *L, int idx, nn_cell ty
         if (nj_shape(jb, dims, 4) == 1)
             return nn_fail(err, NN_ERR_UNSUPPORTED, file,
                            "layer %d (GRU): 1-D bias means reset_after=False, which is not supported "
-                           "(re-export with reset_after=True)", idx);
+                           "(re-export with reset_after=True)",
+                           idx);
         if ((st = nj_floats(s, jb, 2, bs, &bias, file, what, err))) return st;
     } else {
         if ((st = nj_floats(s, jb, 1, bs + 1, &bias, file, what, err))) return st;
@@ -91,8 +93,7 @@ static nn_status read_recurrent(nn_spec *s, const json_t *L, int idx, nn_cell ty
     return NN_OK;
 }
 
-static nn_status read_dense(nn_spec *s, const json_t *L, int idx, int in, int out, const char *file,
-                            nn_error *err)
+static nn_status read_dense(nn_spec *s, const json_t *L, int idx, int in, int out, const char *file, nn_error *err)
 {
     const char *act = nj_string(L, "activation");
     nn_act a;
@@ -100,8 +101,7 @@ static nn_status read_dense(nn_spec *s, const json_t *L, int idx, int in, int ou
         return nn_fail(err, NN_ERR_UNSUPPORTED, file, "layer %d (dense): activation \"%s\" is not supported", idx, act);
     const json_t *w = json_object_get(L, "weights");
     if (!json_is_array(w) || json_array_size(w) != 2)
-        return nn_fail(err, NN_ERR_SHAPE, file, "layer %d (dense): \"weights\" must hold 2 arrays (kernel, bias)",
-                       idx);
+        return nn_fail(err, NN_ERR_SHAPE, file, "layer %d (dense): \"weights\" must hold 2 arrays (kernel, bias)", idx);
     float *kernel, *bias;
     size_t ks[2] = {(size_t)in, (size_t)out}, bs[1] = {(size_t)out};
     char what[64];
@@ -117,7 +117,8 @@ static nn_status read_dense(nn_spec *s, const json_t *L, int idx, int in, int ou
     d->w = nn_spec_floats(s, (size_t)in * (size_t)out);
     if (!d->w) return nn_fail(err, NN_ERR_NOMEM, file, "out of memory");
     for (int o = 0; o < out; o++)
-        for (int i = 0; i < in; i++) d->w[(size_t)o * (size_t)in + (size_t)i] = kernel[(size_t)i * (size_t)out + (size_t)o];
+        for (int i = 0; i < in; i++)
+            d->w[(size_t)o * (size_t)in + (size_t)i] = kernel[(size_t)i * (size_t)out + (size_t)o];
     d->b = bias;
     s->n_dense++;
     return NN_OK;
@@ -173,21 +174,21 @@ nn_status nn_read_keras(nn_spec *s, const json_t *root, const char *file, nn_err
         nn_cell cell;
         if (nn_cell_parse(type, &cell) == 0) {
             if (s->n_dense)
-                return nn_fail(err, NN_ERR_UNSUPPORTED, file, "layer %d: a recurrent layer after a dense layer is not supported",
-                               idx);
+                return nn_fail(err, NN_ERR_UNSUPPORTED, file,
+                               "layer %d: a recurrent layer after a dense layer is not supported", idx);
             if (s->n_rec == NN_MAX_REC_LAYERS)
                 return nn_fail(err, NN_ERR_LIMIT, file, "more than %d recurrent layers", NN_MAX_REC_LAYERS);
             if ((st = read_recurrent(s, L, idx, cell, width, units, file, err))) return st;
         } else if (!strcmp(type, "dense") || !strcmp(type, "time-distributed-dense")) {
             if (!s->n_rec)
-                return nn_fail(err, NN_ERR_UNSUPPORTED, file, "layer %d: a dense layer before any recurrent layer is not supported",
-                               idx);
+                return nn_fail(err, NN_ERR_UNSUPPORTED, file,
+                               "layer %d: a dense layer before any recurrent layer is not supported", idx);
             if (s->n_dense == NN_MAX_DENSE_LAYERS)
                 return nn_fail(err, NN_ERR_LIMIT, file, "more than %d dense layers", NN_MAX_DENSE_LAYERS);
             if ((st = read_dense(s, L, idx, width, units, file, err))) return st;
         } else {
-            return nn_fail(err, NN_ERR_UNSUPPORTED, file, "layer %d: type \"%s\" is not supported (lstm, gru, simple_rnn, dense)",
-                           idx, type);
+            return nn_fail(err, NN_ERR_UNSUPPORTED, file,
+                           "layer %d: type \"%s\" is not supported (lstm, gru, simple_rnn, dense)", idx, type);
         }
         width = units;
     }
@@ -195,8 +196,7 @@ nn_status nn_read_keras(nn_spec *s, const json_t *root, const char *file, nn_err
     const json_t *skip = json_object_get(root, "in_skip");
     if (skip) {
         double d;
-        if (json_is_boolean(skip))
-            d = json_is_true(skip);
+        if (json_is_boolean(skip)) d = json_is_true(skip);
         else if (!nj_number(skip, 0, &d) || (d != 0 && d != 1))
             return nn_fail(err, NN_ERR_VALUE, file, "\"in_skip\" must be 0 or 1");
         s->skip = (int)d;

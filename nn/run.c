@@ -41,8 +41,7 @@ int nn_run(nn_state *s, const float *in, float *out, size_t n)
     return r;
 }
 
-int nn_run2(nn_state *a, nn_state *b, const float *in_a, const float *in_b, float *out_a, float *out_b,
-            size_t n)
+int nn_run2(nn_state *a, nn_state *b, const float *in_a, const float *in_b, float *out_a, float *out_b, size_t n)
 {
     if (!n) return 0;
     nn_fpenv fp = nn_fpenv_enter();

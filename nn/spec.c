@@ -135,10 +135,9 @@ static int all_finite(const float *a, size_t n) { return !a || nn_all_finite(a, 
 nn_status nn_spec_validate(const nn_spec *s, const char *name, nn_error *err)
 {
     if (s->n_inputs < 1 || s->n_inputs > NN_MAX_INPUTS)
-        return nn_fail(err, NN_ERR_LIMIT, name, "%d inputs (1 audio + up to %d conditioning supported)",
-                       s->n_inputs, NN_MAX_COND);
-    if (s->n_rec < 1)
-        return nn_fail(err, NN_ERR_SHAPE, name, "no recurrent layer (LSTM, GRU or RNN) in the model");
+        return nn_fail(err, NN_ERR_LIMIT, name, "%d inputs (1 audio + up to %d conditioning supported)", s->n_inputs,
+                       NN_MAX_COND);
+    if (s->n_rec < 1) return nn_fail(err, NN_ERR_SHAPE, name, "no recurrent layer (LSTM, GRU or RNN) in the model");
     if (s->n_rec > NN_MAX_REC_LAYERS)
         return nn_fail(err, NN_ERR_LIMIT, name, "%d recurrent layers (at most %d supported)", s->n_rec,
                        NN_MAX_REC_LAYERS);
@@ -151,11 +150,11 @@ nn_status nn_spec_validate(const nn_spec *s, const char *name, nn_error *err)
         if (r->type != NN_CELL_LSTM && r->type != NN_CELL_GRU && r->type != NN_CELL_RNN)
             return nn_fail(err, NN_ERR_FORMAT, name, "recurrent layer %d: unknown cell type", l + 1);
         if (r->hidden < 1 || r->hidden > NN_MAX_HIDDEN)
-            return nn_fail(err, NN_ERR_LIMIT, name, "recurrent layer %d: hidden size %d (1..%d supported)",
-                           l + 1, r->hidden, NN_MAX_HIDDEN);
+            return nn_fail(err, NN_ERR_LIMIT, name, "recurrent layer %d: hidden size %d (1..%d supported)", l + 1,
+                           r->hidden, NN_MAX_HIDDEN);
         if (r->in != width)
-            return nn_fail(err, NN_ERR_SHAPE, name, "recurrent layer %d: input size %d, expected %d", l + 1,
-                           r->in, width);
+            return nn_fail(err, NN_ERR_SHAPE, name, "recurrent layer %d: input size %d, expected %d", l + 1, r->in,
+                           width);
         if (!r->w_ih || !r->w_hh || !r->b_ih)
             return nn_fail(err, NN_ERR_SHAPE, name, "recurrent layer %d: missing weights", l + 1);
         size_t gh = (size_t)nn_cell_gates(r->type) * (size_t)r->hidden;
@@ -177,11 +176,10 @@ nn_status nn_spec_validate(const nn_spec *s, const char *name, nn_error *err)
     for (int l = 0; l < s->n_dense; l++) {
         const nn_dense_spec *d = &s->dense[l];
         if (d->in != width)
-            return nn_fail(err, NN_ERR_SHAPE, name, "dense layer %d: input size %d, expected %d", l + 1, d->in,
-                           width);
+            return nn_fail(err, NN_ERR_SHAPE, name, "dense layer %d: input size %d, expected %d", l + 1, d->in, width);
         if (d->out < 1 || d->out > NN_MAX_HIDDEN)
-            return nn_fail(err, NN_ERR_LIMIT, name, "dense layer %d: output size %d (1..%d supported)", l + 1,
-                           d->out, NN_MAX_HIDDEN);
+            return nn_fail(err, NN_ERR_LIMIT, name, "dense layer %d: output size %d (1..%d supported)", l + 1, d->out,
+                           NN_MAX_HIDDEN);
         if (!d->w || !d->b) return nn_fail(err, NN_ERR_SHAPE, name, "dense layer %d: missing weights", l + 1);
         if ((unsigned)d->act > NN_ACT_RELU)
             return nn_fail(err, NN_ERR_FORMAT, name, "dense layer %d: unknown activation", l + 1);
@@ -190,15 +188,13 @@ nn_status nn_spec_validate(const nn_spec *s, const char *name, nn_error *err)
         width = d->out;
     }
     if (width != 1)
-        return nn_fail(err, NN_ERR_SHAPE, name, "the network ends with %d outputs; one audio output is needed",
-                       width);
+        return nn_fail(err, NN_ERR_SHAPE, name, "the network ends with %d outputs; one audio output is needed", width);
     if (!isfinite(s->in_gain_db) || !isfinite(s->out_gain_db) || fabsf(s->in_gain_db) > 120.f ||
         fabsf(s->out_gain_db) > 120.f)
         return nn_fail(err, NN_ERR_VALUE, name, "input/output gain out of range (+-120 dB)");
     if (!(s->sample_rate == 0 || (s->sample_rate >= 1000 && s->sample_rate <= 768000)))
         return nn_fail(err, NN_ERR_VALUE, name, "sample rate %g Hz out of range (1000..768000)", s->sample_rate);
-    if (s->selftest_len && (!s->selftest_in || !s->selftest_out ||
-                            !all_finite(s->selftest_in, s->selftest_len) ||
+    if (s->selftest_len && (!s->selftest_in || !s->selftest_out || !all_finite(s->selftest_in, s->selftest_len) ||
                             !all_finite(s->selftest_out, s->selftest_len)))
         return nn_fail(err, NN_ERR_VALUE, name, "input_batch/output_batch: non-finite values");
     return NN_OK;
@@ -247,8 +243,7 @@ static void fill_uniform(float *a, size_t n, float bound, uint64_t *rng)
     }
 }
 
-nn_status nn_spec_init_random(nn_spec *s, nn_cell type, int n_layers, int hidden, int n_cond, int skip,
-                              uint64_t seed)
+nn_status nn_spec_init_random(nn_spec *s, nn_cell type, int n_layers, int hidden, int n_cond, int skip, uint64_t seed)
 {
     nn_spec_init(s);
     if (n_layers < 1 || n_layers > NN_MAX_REC_LAYERS || hidden < 1 || hidden > NN_MAX_HIDDEN || n_cond < 0 ||

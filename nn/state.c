@@ -55,8 +55,7 @@ void nn_state_reset(nn_state *s)
         size_t bytes = (size_t)L->Hp * sizeof(float);
         memcpy(s->h[l], L->h0, bytes);
         memset(s->hn[l], 0, bytes);
-        if (L->c0)
-            memcpy(s->c[l], L->c0, bytes);
+        if (L->c0) memcpy(s->c[l], L->c0, bytes);
         else
             memset(s->c[l], 0, bytes);
     }
@@ -87,7 +86,4 @@ void nn_state_set_cond(nn_state *s, int k, float value)
             }
 }
 
-float nn_state_cond(const nn_state *s, int k)
-{
-    return k >= 0 && k < s->m->n_cond ? s->cond[k] : 0.0f;
-}
+float nn_state_cond(const nn_state *s, int k) { return k >= 0 && k < s->m->n_cond ? s->cond[k] : 0.0f; }

@@ -111,12 +111,10 @@ static inline __attribute__((always_inline)) vf v_odd_rational(vf x, float lim, 
  * does not infer a function with a static local variable nonblocking. */
 static const float nn_tanh_p[5] = {9.999999064e-01f, 1.337319182e-01f, 3.486574920e-03f, 2.047171580e-05f,
                                    1.318406473e-08f};
-static const float nn_tanh_q[5] = {1.0f, 4.670648869e-01f, 2.584195266e-02f, 3.271373985e-04f,
-                                   7.702598402e-07f};
+static const float nn_tanh_q[5] = {1.0f, 4.670648869e-01f, 2.584195266e-02f, 3.271373985e-04f, 7.702598402e-07f};
 static const float nn_sigmoid_p[5] = {2.499999766e-01f, 8.358244889e-03f, 5.447773312e-05f, 7.996763985e-08f,
                                       1.287506321e-11f};
-static const float nn_sigmoid_q[5] = {1.0f, 1.167662217e-01f, 1.615122041e-03f, 5.111521851e-06f,
-                                      3.008827501e-09f};
+static const float nn_sigmoid_q[5] = {1.0f, 1.167662217e-01f, 1.615122041e-03f, 5.111521851e-06f, 3.008827501e-09f};
 
 static inline vf v_tanh(vf x) { return v_odd_rational(x, 9.0f, 1.0f, nn_tanh_p, nn_tanh_q); }
 

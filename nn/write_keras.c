@@ -70,10 +70,7 @@ static float dense_elem(const void *vctx, size_t i, size_t o)
     return d->w[o * (size_t)d->in + i];
 }
 
-static json_t *shape_of(int units)
-{
-    return json_pack("[n, n, i]", units);
-}
+static json_t *shape_of(int units) { return json_pack("[n, n, i]", units); }
 
 static const char *keras_type(nn_cell t)
 {
@@ -147,8 +144,7 @@ json_t *nn_keras_tree(const nn_spec *s, double sample_rate)
             json_array_append_new(knobs, json_string(m->cond_names[k] ? m->cond_names[k] : ""));
         json_object_set_new(meta, "knobs", knobs);
     }
-    if (json_object_size(meta))
-        json_object_set_new(root, "metadata", meta);
+    if (json_object_size(meta)) json_object_set_new(root, "metadata", meta);
     else
         json_decref(meta);
     return root;

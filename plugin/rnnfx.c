@@ -48,26 +48,26 @@
  * The indices of ttl/rnnfx.ttl. Both plugins share them; the stereo one adds a right channel at
  * the end. */
 enum {
-    PORT_CONTROL = 0, /* atom input: patch:Set / patch:Get */
-    PORT_NOTIFY,      /* atom output: the model's path, the status line */
-    PORT_INPUT_GAIN,  /* dB, before the model ("drive") */
-    PORT_OUTPUT_LEVEL,/* dB, after the model */
-    PORT_MIX,         /* %: 0 = dry .. 100 = wet */
-    PORT_ENABLED,     /* lv2:enabled: 0 = bypass (a fade to the dry signal) */
-    PORT_COND1,       /* the model's conditioning inputs (0..1), when it has them */
+    PORT_CONTROL = 0,  /* atom input: patch:Set / patch:Get */
+    PORT_NOTIFY,       /* atom output: the model's path, the status line */
+    PORT_INPUT_GAIN,   /* dB, before the model ("drive") */
+    PORT_OUTPUT_LEVEL, /* dB, after the model */
+    PORT_MIX,          /* %: 0 = dry .. 100 = wet */
+    PORT_ENABLED,      /* lv2:enabled: 0 = bypass (a fade to the dry signal) */
+    PORT_COND1,        /* the model's conditioning inputs (0..1), when it has them */
     PORT_COND2,
     PORT_COND3,
-    PORT_LATENCY,     /* output: samples of delay the resampler adds */
+    PORT_LATENCY, /* output: samples of delay the resampler adds */
     PORT_IN_L,
     PORT_OUT_L,
-    PORT_IN_R,        /* stereo only */
+    PORT_IN_R, /* stereo only */
     PORT_OUT_R
 };
 
-#define N_COND 3                 /* knobs; models take 0..NN_MAX_COND of them */
-#define RAMP_SECONDS 0.020       /* gains, mix, bypass, knobs and model swaps */
-#define COND_CHUNK 32            /* while a knob moves, it is applied every 32 samples */
-#define DRY_LEN 4096             /* dry delay line: room for any slot's latency + a chunk */
+#define N_COND 3           /* knobs; models take 0..NN_MAX_COND of them */
+#define RAMP_SECONDS 0.020 /* gains, mix, bypass, knobs and model swaps */
+#define COND_CHUNK 32      /* while a knob moves, it is applied every 32 samples */
+#define DRY_LEN 4096       /* dry delay line: room for any slot's latency + a chunk */
 
 /* A control smoothed by a linear ramp. */
 typedef struct {
@@ -104,7 +104,7 @@ typedef struct {
 
     /* Smoothed controls */
     Ramp in_gain, out_gain, wet, on, knob[N_COND];
-    bool snap;          /* first run after activate(): jump to the port values */
+    bool snap;               /* first run after activate(): jump to the port values */
     float knob_sent[N_COND]; /* the knob values the playing states have */
 
     /* Dry signal, delayed like the wet one (for the mix and the bypass) */
@@ -112,7 +112,8 @@ typedef struct {
     uint32_t dry_pos;
 
     /* Scratch for one chunk */
-    float s_gin[SLOT_MAX_CHUNK], s_gout[SLOT_MAX_CHUNK], s_mix[SLOT_MAX_CHUNK], s_on[SLOT_MAX_CHUNK], s_fade[SLOT_MAX_CHUNK];
+    float s_gin[SLOT_MAX_CHUNK], s_gout[SLOT_MAX_CHUNK], s_mix[SLOT_MAX_CHUNK], s_on[SLOT_MAX_CHUNK],
+        s_fade[SLOT_MAX_CHUNK];
     float s_x[2][SLOT_MAX_CHUNK], s_wet[2][SLOT_MAX_CHUNK], s_y[2][SLOT_MAX_CHUNK], s_yo[2][SLOT_MAX_CHUNK],
         s_d[2][SLOT_MAX_CHUNK];
 
@@ -161,7 +162,8 @@ static float ramp_next(Ramp *r)
 static void ramp_skip(Ramp *r, uint32_t n)
 {
     if (r->left <= n) ramp_snap(r, r->target);
-    else r->cur += r->step * (float)n, r->left -= n;
+    else
+        r->cur += r->step * (float)n, r->left -= n;
 }
 
 static bool ramp_at(const Ramp *r, float v) { return !r->left && r->cur == v; }
@@ -213,10 +215,7 @@ static void model_installed(void *ctx, Slot *s) NN_RT
     self->tell_model = true;
 }
 
-static void model_failed(void *ctx, const char *why) NN_RT
-{
-    status_set((Rnnfx *)ctx, "error: ", why);
-}
+static void model_failed(void *ctx, const char *why) NN_RT { status_set((Rnnfx *)ctx, "error: ", why); }
 
 /* ---- Instantiation ---------------------------------------------------------------------------- */
 
@@ -262,8 +261,10 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate, con
         return NULL;
     }
     status_set(self, "", "no model loaded: passing audio through");
-    lv2_log_note(&self->logger, "rnnfx: %s at %g Hz (blocks: nominal %u, max %u; 0 = not said): no model loaded yet, "
-                 "audio passes through\n", self->n_ch == 2 ? "stereo" : "mono", rate, self->nominal_block, self->max_block);
+    lv2_log_note(&self->logger,
+                 "rnnfx: %s at %g Hz (blocks: nominal %u, max %u; 0 = not said): no model loaded yet, "
+                 "audio passes through\n",
+                 self->n_ch == 2 ? "stereo" : "mono", rate, self->nominal_block, self->max_block);
     return (LV2_Handle)self;
 }
 
@@ -362,7 +363,8 @@ static void read_controls(Rnnfx *self)
     for (int k = 0; k < N_COND; k++) {
         float v = port_value(self->cond[k], 0.0f, 1.0f, 0.0f);
         if (self->snap) ramp_snap(&self->knob[k], v);
-        else ramp_to(&self->knob[k], v, self->ramp_len);
+        else
+            ramp_to(&self->knob[k], v, self->ramp_len);
     }
     self->snap = false;
 }
@@ -471,7 +473,8 @@ static void process_chunk(Rnnfx *self, uint32_t off, uint32_t n)
         dry_read(self, delay, n);
     }
     for (int c = 0; c < nch; c++)
-        for (uint32_t i = 0; i < n; i++) out[c][i] = self->s_on[i] * self->s_y[c][i] + (1.0f - self->s_on[i]) * self->s_d[c][i];
+        for (uint32_t i = 0; i < n; i++)
+            out[c][i] = self->s_on[i] * self->s_y[c][i] + (1.0f - self->s_on[i]) * self->s_d[c][i];
 }
 
 /* A NaN or Inf in the input would poison every state it reaches: that block is silent, and
@@ -500,7 +503,7 @@ static void run(LV2_Handle instance, uint32_t n_samples)
 
     /* Messages (patch:Set / patch:Get), then what waited from the last run. */
     if (self->control) {
-        LV2_ATOM_SEQUENCE_FOREACH (self->control, ev) handle_event(self, ev);
+        LV2_ATOM_SEQUENCE_FOREACH(self->control, ev) handle_event(self, ev);
     }
     swap_retry(self->swap);
     if (self->notify) tell(self);
@@ -554,14 +557,15 @@ static LV2_State_Status save(LV2_Handle instance, LV2_State_Store_Function store
                    LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE);
     if (apath && apath != path) {
         if (free_path) free_path->free_path(free_path->handle, apath);
-        else free(apath);
+        else
+            free(apath);
     }
     free(path);
     return st;
 }
 
-static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function retrieve,
-                                LV2_State_Handle handle, uint32_t flags, const LV2_Feature *const *features)
+static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function retrieve, LV2_State_Handle handle,
+                                uint32_t flags, const LV2_Feature *const *features)
 {
     (void)flags;
     Rnnfx *self = (Rnnfx *)instance;
@@ -604,7 +608,8 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
     }
     if (path) {
         if (map_path && free_path) free_path->free_path(free_path->handle, path);
-        else free(path);
+        else
+            free(path);
     }
     return st;
 }

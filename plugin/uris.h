@@ -53,8 +53,8 @@ static inline void uris_map(Uris *u, LV2_URID_Map *map)
 }
 
 /* Writes  [] a patch:Set ; patch:property <key> ; patch:value "text"^^<type> . */
-static inline void uris_write_set(LV2_Atom_Forge *forge, const Uris *u, LV2_URID key, LV2_URID type,
-                                  const char *text, uint32_t len)
+static inline void uris_write_set(LV2_Atom_Forge *forge, const Uris *u, LV2_URID key, LV2_URID type, const char *text,
+                                  uint32_t len)
 {
     LV2_Atom_Forge_Frame frame;
     if (!lv2_atom_forge_frame_time(forge, 0)) return;
@@ -68,13 +68,11 @@ static inline void uris_write_set(LV2_Atom_Forge *forge, const Uris *u, LV2_URID
 
 /* If `obj` is  patch:Set <key> = "path"^^atom:Path (or a plain string), returns the path (not terminated; *len its
  * length without any trailing NUL), else NULL. */
-static inline const char *uris_read_set_path(const Uris *u, const LV2_Atom_Object *obj, LV2_URID key,
-                                             uint32_t *len)
+static inline const char *uris_read_set_path(const Uris *u, const LV2_Atom_Object *obj, LV2_URID key, uint32_t *len)
 {
     const LV2_Atom *property = NULL, *value = NULL;
     lv2_atom_object_get(obj, u->patch_property, &property, u->patch_value, &value, 0);
-    if (!property || property->type != u->atom_URID || ((const LV2_Atom_URID *)property)->body != key)
-        return NULL;
+    if (!property || property->type != u->atom_URID || ((const LV2_Atom_URID *)property)->body != key) return NULL;
     if (!value || (value->type != u->atom_Path && value->type != u->atom_String)) return NULL;
     const char *s = (const char *)LV2_ATOM_BODY_CONST(value);
     uint32_t n = value->size;

@@ -16,18 +16,20 @@ static int aidax_size(int h)
 const char *rnnfx_aidax_problem(const nn_spec *s, char *buf, size_t n)
 {
     const nn_rec_spec *r = &s->rec[0];
-    if (s->n_inputs > 3)
-        snprintf(buf, n, "it has %d knobs; AIDA-X feeds at most 2", s->n_inputs - 1);
+    if (s->n_inputs > 3) snprintf(buf, n, "it has %d knobs; AIDA-X feeds at most 2", s->n_inputs - 1);
     else if (r->type == NN_CELL_RNN)
         snprintf(buf, n, "AIDA-X runs LSTM and GRU layers only, not a plain RNN");
     else if (s->n_rec != 1)
-        snprintf(buf, n, "it has %d recurrent layers; AIDA-X runs one (it reports such a file loaded, "
-                         "then plays silence)", s->n_rec);
+        snprintf(buf, n,
+                 "it has %d recurrent layers; AIDA-X runs one (it reports such a file loaded, "
+                 "then plays silence)",
+                 s->n_rec);
     else if (!aidax_size(r->hidden))
         snprintf(buf, n, "AIDA-X runs hidden sizes 8, 12, 16, 20, 24, 32, 40, 64 and 80, not %d", r->hidden);
     else if (s->n_dense != 1 || s->dense[0].out != 1 || s->dense[0].act != NN_ACT_LINEAR)
-        snprintf(buf, n, "AIDA-X runs one linear Dense(1) after the recurrent layer, this has %d dense "
-                         "layer%s (it reports such a file loaded, then plays silence)",
+        snprintf(buf, n,
+                 "AIDA-X runs one linear Dense(1) after the recurrent layer, this has %d dense "
+                 "layer%s (it reports such a file loaded, then plays silence)",
                  s->n_dense, s->n_dense == 1 ? " of another kind" : "s");
     else if (r->h0 || r->c0)
         snprintf(buf, n, "AIDA-X ignores the stored initial state (h0/c0), so its first samples differ");

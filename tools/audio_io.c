@@ -35,13 +35,11 @@ void rnnfx_audio_free(rnnfx_audio *a)
     memset(a, 0, sizeof *a);
 }
 
-nn_status rnnfx_audio_alloc(rnnfx_audio *a, int channels, size_t frames, double rate, const char *name,
-                            nn_error *err)
+nn_status rnnfx_audio_alloc(rnnfx_audio *a, int channels, size_t frames, double rate, const char *name, nn_error *err)
 {
     memset(a, 0, sizeof *a);
     if (channels < 1 || channels > RNNFX_AUDIO_MAX_CHANNELS)
-        return rnnfx_fail(err, NN_ERR_LIMIT, name, "%d channels (1..%d supported)", channels,
-                          RNNFX_AUDIO_MAX_CHANNELS);
+        return rnnfx_fail(err, NN_ERR_LIMIT, name, "%d channels (1..%d supported)", channels, RNNFX_AUDIO_MAX_CHANNELS);
     if (frames > RNNFX_AUDIO_MAX_SAMPLES / (size_t)channels)
         return rnnfx_fail(err, NN_ERR_LIMIT, name, "too long: %zu samples x %d channels; at most %zu samples in all",
                           frames, channels, RNNFX_AUDIO_MAX_SAMPLES);
@@ -103,7 +101,8 @@ static nn_status read_samples(SNDFILE *sf, rnnfx_audio *a, const char *path, nn_
             break;
         }
         for (size_t i = 0; i < n; i++)
-            for (int c = 0; c < a->channels; c++) a->data[c][a->frames + i] = chunk[i * (size_t)a->channels + (size_t)c];
+            for (int c = 0; c < a->channels; c++)
+                a->data[c][a->frames + i] = chunk[i * (size_t)a->channels + (size_t)c];
         a->frames += n;
     }
     free(chunk);
@@ -249,8 +248,7 @@ rnnfx_wav_writer *rnnfx_wav_create(const char *path, int channels, double rate, 
     w->fd = mkstemp(w->tmp);
     if (w->fd < 0) {
         int e = errno;
-        rnnfx_fail(err, NN_ERR_IO, path, "cannot create: %s",
-                   e == ENOENT ? "the folder does not exist" : strerror(e));
+        rnnfx_fail(err, NN_ERR_IO, path, "cannot create: %s", e == ENOENT ? "the folder does not exist" : strerror(e));
         writer_free(w);
         return NULL;
     }

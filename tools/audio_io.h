@@ -26,9 +26,9 @@
 
 typedef struct rnnfx_audio {
     int channels;
-    size_t frames;   /* samples per channel */
-    double rate;     /* Hz */
-    float **data;    /* data[channel][frame]; owned, freed by rnnfx_audio_free */
+    size_t frames; /* samples per channel */
+    double rate;   /* Hz */
+    float **data;  /* data[channel][frame]; owned, freed by rnnfx_audio_free */
 } rnnfx_audio;
 
 /* Reads a whole audio file. On failure `a` is left empty (safe to free) and err says why:
@@ -36,8 +36,7 @@ typedef struct rnnfx_audio {
 nn_status rnnfx_audio_read(const char *path, rnnfx_audio *a, nn_error *err);
 
 /* Allocates `channels` zeroed channels of `frames` samples. `name` is used in messages. */
-nn_status rnnfx_audio_alloc(rnnfx_audio *a, int channels, size_t frames, double rate, const char *name,
-                            nn_error *err);
+nn_status rnnfx_audio_alloc(rnnfx_audio *a, int channels, size_t frames, double rate, const char *name, nn_error *err);
 
 /* Frees the channels and empties `a`. An empty (zeroed) or already freed `a` is fine. */
 void rnnfx_audio_free(rnnfx_audio *a);

@@ -386,8 +386,8 @@ static void measure(const rnnfx_capture_layout *l, const float *sig, const float
  * is a constant delay, common to every segment (the repeatability compares two copies of one
  * phrase, which it leaves equal) and learnt by the model like the device's own latency. Outside
  * the recording: silence. */
-static nn_status read_between(const float *x, size_t n, double p0, double ratio, float *y, size_t frames,
-                              double rate, const char *name, nn_error *err)
+static nn_status read_between(const float *x, size_t n, double p0, double ratio, float *y, size_t frames, double rate,
+                              const char *name, nn_error *err)
 {
     long i0 = lround(p0);
     size_t lead = i0 < 0 ? (size_t)(-i0) : 0, from = i0 > 0 ? (size_t)i0 : 0;

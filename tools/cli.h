@@ -43,8 +43,8 @@ typedef struct cli {
     const char *cmd;
     int argc, at;
     char **argv;
-    const char *opt;    /* the current option's name without dashes ("block"), or NULL */
-    const char *arg;    /* the current positional argument, when opt is NULL */
+    const char *opt;          /* the current option's name without dashes ("block"), or NULL */
+    const char *arg;          /* the current positional argument, when opt is NULL */
     const char *inline_value; /* from --name=value */
     int only_positionals;     /* after "--" */
     char name_buf[64];

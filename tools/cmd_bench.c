@@ -183,7 +183,8 @@ static int parse_sizes(const char *s, bench_opts *o)
         o->sizes[o->n_sizes++] = (int)h;
         s = end;
         if (*s == ',') s++;
-        else if (*s) return 0;
+        else if (*s)
+            return 0;
     }
     return o->n_sizes > 0;
 }
@@ -232,7 +233,8 @@ int rnnfx_cmd_bench(int argc, char **argv)
         } else if (cli_is(&c, "sizes")) {
             const char *v = cli_value(&c);
             if (!v) return RNNFX_EXIT_USAGE;
-            if (!parse_sizes(v, &o)) return cli_usage(&c, "--sizes %s: expected hidden sizes 1..%d like 8,16,32", v, NN_MAX_HIDDEN);
+            if (!parse_sizes(v, &o))
+                return cli_usage(&c, "--sizes %s: expected hidden sizes 1..%d like 8,16,32", v, NN_MAX_HIDDEN);
         } else if (cli_is(&c, "runs")) {
             const char *v = cli_value(&c);
             if (!v) return RNNFX_EXIT_USAGE;
@@ -257,8 +259,8 @@ int rnnfx_cmd_bench(int argc, char **argv)
         printf("rnnfx bench: %s; kernel %s (%s%s; this CPU's best: %s); nn_run on blocks of %d, median of %d runs%s\n",
                cpu, kname, by ? "forced by " : "the engine's choice", by ? by : "", rnnfx_kernel_cpu_best(), BLOCK,
                o.runs, o.quick ? " (quick)" : "");
-        printf("FMA peak (%s, one core, measured): %.1f GFLOP/s; floor = MACs per sample / %.1f GMAC/s\n\n", isa, gflops,
-               gflops / 2);
+        printf("FMA peak (%s, one core, measured): %.1f GFLOP/s; floor = MACs per sample / %.1f GMAC/s\n\n", isa,
+               gflops, gflops / 2);
         printf("%-5s %4s %10s %11s %10s %9s %13s %12s  %s\n", "cell", "H", "MACs/smp", "ns/sample", "floor ns",
                "x floor", "stereo ns", "stereo/mono", "kernel");
         fflush(stdout);

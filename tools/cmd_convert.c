@@ -41,13 +41,17 @@ int rnnfx_cmd_convert(int argc, char **argv)
     const char *in = pos[0], *out = pos[1];
     /* Checked first: a wrong destination is a mistake in the command, whatever IN holds. */
     if (cli_has_ext(out, ".nam")) {
-        fprintf(stderr, "%s: rnnfx does not write NAM files; it writes only the native Keras/AIDA-X JSON "
-                        "(name the output .json or .aidax)\n", out);
+        fprintf(stderr,
+                "%s: rnnfx does not write NAM files; it writes only the native Keras/AIDA-X JSON "
+                "(name the output .json or .aidax)\n",
+                out);
         return RNNFX_EXIT_USAGE;
     }
     if (!cli_has_ext(out, ".json") && !cli_has_ext(out, ".aidax")) {
-        fprintf(stderr, "%s: unknown output format; rnnfx writes only the native Keras/AIDA-X JSON "
-                        "(name the output .json or .aidax)\n", out);
+        fprintf(stderr,
+                "%s: unknown output format; rnnfx writes only the native Keras/AIDA-X JSON "
+                "(name the output .json or .aidax)\n",
+                out);
         return RNNFX_EXIT_USAGE;
     }
     nn_error err = {0};

@@ -209,8 +209,8 @@ static int play_shipped(const demo_args *a, const float *di, size_t n, const cha
             } else {
                 const char *label = s->meta.name ? s->meta.name : base;
                 if (knobs)
-                    printf("   %-30s at %s %.1f -> %s\n", label,
-                           s->meta.cond_names[0] ? s->meta.cond_names[0] : "knob", 0.5 * v, file);
+                    printf("   %-30s at %s %.1f -> %s\n", label, s->meta.cond_names[0] ? s->meta.cond_names[0] : "knob",
+                           0.5 * v, file);
                 else
                     printf("   %-30s -> %s\n", label, file);
             }
@@ -264,7 +264,7 @@ static nn_model *train_toy(const demo_args *a, const float *di, const float *tar
     nn_train_opts_default(&o);
     o.type = a->type;
     o.hidden = a->hidden;
-    o.batch = 8;       /* ~15 segments of the phrase: two Adam batches per epoch */
+    o.batch = 8;                               /* ~15 segments of the phrase: two Adam batches per epoch */
     o.epochs = a->epochs ? a->epochs : 100000; /* else the time budget ends it */
     o.patience = 0;
     o.plateau = 10;
@@ -348,15 +348,37 @@ static int picture(const char *path, const char *title, const char *note, const 
     size_t zn = zl < n ? zl : n;
     float zpeak = fmaxf(fmaxf(peak_of(tgt + z0, zn), peak_of(in + z0, zn)), peak_of(out + z0, zn));
     rnnfx_svg_panel p[3] = {
-        {"The whole clip: target, and the model's error (output - target)", "time (s)", "amplitude", 0, dur,
-         -1.1 * full, 1.1 * full, 0, 2,
+        {"The whole clip: target, and the model's error (output - target)",
+         "time (s)",
+         "amplitude",
+         0,
+         dur,
+         -1.1 * full,
+         1.1 * full,
+         0,
+         2,
          {{tgt, n, 0, 1 / RATE, "target", c_tgt, 1, 0}, {e, n, 0, 1 / RATE, "error", c_err, 1, 0}}},
-        {"25 ms at the loudest moment: input, target, output", "time (ms)", "amplitude", 0, 25, -1.1 * zpeak,
-         1.1 * zpeak, 0, 3,
+        {"25 ms at the loudest moment: input, target, output",
+         "time (ms)",
+         "amplitude",
+         0,
+         25,
+         -1.1 * zpeak,
+         1.1 * zpeak,
+         0,
+         3,
          {{in + z0, zn, 0, 1000 / RATE, "input (DI)", c_in, 1.5, 0},
           {tgt + z0, zn, 0, 1000 / RATE, "target", c_tgt, 2.5, 0},
           {out + z0, zn, 0, 1000 / RATE, "model", c_out, 1.8, 1}}},
-        {"Spectrum (average power, Hann frames of 4096)", "frequency (Hz)", "dB", 20, 20000, top - 100, top, 1, 3,
+        {"Spectrum (average power, Hann frames of 4096)",
+         "frequency (Hz)",
+         "dB",
+         20,
+         20000,
+         top - 100,
+         top,
+         1,
+         3,
          {{db[0], NFFT / 2 + 1, 0, RATE / NFFT, "input (DI)", c_in, 1.2, 0},
           {db[1], NFFT / 2 + 1, 0, RATE / NFFT, "target", c_tgt, 2, 0},
           {db[2], NFFT / 2 + 1, 0, RATE / NFFT, "model", c_out, 1.4, 1}}},
@@ -434,8 +456,7 @@ static int capture_step(const char *out_dir, nn_error *err)
         rnnfx_capture_layout_make(l, RNNFX_CAPTURE_VERSION, RATE, RNNFX_CAPTURE_MIN_MINUTES))
         goto done;
     size_t n = l->frames + DEMO_LATENCY + (size_t)RATE;
-    if (!(x = malloc(l->frames * sizeof *x)) || !(y = calloc(n, sizeof *y)) || rnnfx_capture_render(l, x))
-        goto done;
+    if (!(x = malloc(l->frames * sizeof *x)) || !(y = calloc(n, sizeof *y)) || rnnfx_capture_render(l, x)) goto done;
     rnnfx_toy_pedal(x, y + DEMO_LATENCY, l->frames, RATE);
     if (write_mono(p_sig, x, l->frames, err) || write_mono(p_rec, y, n, err)) goto done;
     printf("5. capturing a device: %s (%.0f s, the shortest capture signal), through the overdrive\n"
@@ -449,8 +470,7 @@ static int capture_step(const char *out_dir, nn_error *err)
            "     rnnfx signal -o reamp.wav       # play it through the device, record the output\n"
            "     rnnfx train --capture recorded.wav --device \"My pedal\" -o my_pedal.json\n"
            "     rnnfx process my_pedal.json guitar.wav guitar_through_my_pedal.wav\n",
-           rep.latency, rep.drift_ppm, rep.gain_db, rep.repeat_esr, rep.n_warnings,
-           rep.n_warnings == 1 ? "" : "s");
+           rep.latency, rep.drift_ppm, rep.gain_db, rep.repeat_esr, rep.n_warnings, rep.n_warnings == 1 ? "" : "s");
     rc = 0;
 done:
     if (rc && !err->msg[0]) snprintf(err->msg, sizeof err->msg, "rnnfx demo: out of memory");
@@ -493,8 +513,10 @@ static int parse(int argc, char **argv, demo_args *a)
         } else if (cli_is(&c, "out") || cli_is(&c, "models") || cli_is(&c, "data")) {
             if (!(v = cli_value(&c))) return RNNFX_EXIT_USAGE;
             if (cli_is(&c, "out")) a->out = v;
-            else if (cli_is(&c, "models")) a->models = v;
-            else a->data = v;
+            else if (cli_is(&c, "models"))
+                a->models = v;
+            else
+                a->data = v;
         } else if (cli_is(&c, "seconds")) {
             if (!(v = cli_value(&c)) || !cli_parse_double(v, 0.5, 3600, &a->seconds))
                 return cli_usage(&c, "--seconds: a number of seconds, 0.5..3600");
@@ -502,8 +524,7 @@ static int parse(int argc, char **argv, demo_args *a)
             if (!(v = cli_value(&c)) || !cli_parse_int(v, 1, 100000, &a->epochs))
                 return cli_usage(&c, "--epochs: 1..100000");
         } else if (cli_is(&c, "hidden")) {
-            if (!(v = cli_value(&c)) || !cli_parse_int(v, 1, 64, &a->hidden))
-                return cli_usage(&c, "--hidden: 1..64");
+            if (!(v = cli_value(&c)) || !cli_parse_int(v, 1, 64, &a->hidden)) return cli_usage(&c, "--hidden: 1..64");
         } else {
             return cli_unknown(&c);
         }
@@ -532,8 +553,10 @@ int rnnfx_cmd_demo(int argc, char **argv)
     char *p_shipped = path_join(a.out, "shipped"), *p_toy = path_join(a.out, "toy");
     char *p_di = path_join(a.out, "di.wav"), *p_pic = path_join(a.out, "demo.svg");
     char *p_real = path_join(a.out, "demo_zendrive.svg");
-    char *p_tgt = p_toy ? path_join(p_toy, "target.wav") : NULL, *p_model = p_toy ? path_join(p_toy, "model.json") : NULL;
-    char *p_tdi = p_toy ? path_join(p_toy, "test_di.wav") : NULL, *p_ttgt = p_toy ? path_join(p_toy, "test_target.wav") : NULL;
+    char *p_tgt = p_toy ? path_join(p_toy, "target.wav") : NULL,
+         *p_model = p_toy ? path_join(p_toy, "model.json") : NULL;
+    char *p_tdi = p_toy ? path_join(p_toy, "test_di.wav") : NULL,
+         *p_ttgt = p_toy ? path_join(p_toy, "test_target.wav") : NULL;
     char *p_tout = p_toy ? path_join(p_toy, "test_model.wav") : NULL;
     nn_model *m = NULL;
     if (!di || !tgt || !tdi || !ttgt || !p_shipped || !p_toy || !p_di || !p_pic || !p_real || !p_tgt || !p_model ||
@@ -573,7 +596,9 @@ int rnnfx_cmd_demo(int argc, char **argv)
     if (!(tout = run_model(m, tdi, tn, NULL, &err)) || write_mono(p_tout, tout, tn, &err)) goto fail;
     double esr = esr_of(tout, ttgt, tn);
     printf("   the test phrase through it: ESR %.4f (%s; 0 = identical, 1 = as large as the signal)\n", esr,
-           esr < 0.01 ? "very close" : esr < 0.05 ? "close: a trained ear may hear it" : "audibly different");
+           esr < 0.01   ? "very close"
+           : esr < 0.05 ? "close: a trained ear may hear it"
+                        : "audibly different");
 
     /* 4. the picture(s) */
     char note[256];
@@ -586,8 +611,7 @@ int rnnfx_cmd_demo(int argc, char **argv)
     printf("4. the picture (input, target, model: waveform and spectrum): %s\n", p_pic);
     int real = real_picture(&a, p_real, &err);
     if (real < 0) goto fail;
-    if (real == 1)
-        printf("   and a real pedal (%s/zendrive_g5_t3) against its shipped model: %s\n", a.data, p_real);
+    if (real == 1) printf("   and a real pedal (%s/zendrive_g5_t3) against its shipped model: %s\n", a.data, p_real);
     else if (real == 2)
         printf("   (no zendrive_g5_t3_lstm16.json in %s: no picture of a real pedal)\n", a.models);
     else

@@ -51,8 +51,8 @@ static nn_status check_target(const rnnfx_audio *in, const rnnfx_audio *t, const
 {
     int out_channels = ra->channel ? 1 : in->channels;
     if (t->rate != in->rate)
-        return rnnfx_fail(err, NN_ERR_FORMAT, t_path, "%.0f Hz, but %s is at %.0f Hz (they must match)", t->rate, in_path,
-                          in->rate);
+        return rnnfx_fail(err, NN_ERR_FORMAT, t_path, "%.0f Hz, but %s is at %.0f Hz (they must match)", t->rate,
+                          in_path, in->rate);
     if (t->frames != in->frames)
         return rnnfx_fail(err, NN_ERR_FORMAT, t_path, "%zu samples, but %s has %zu (they must be the same length)",
                           t->frames, in_path, in->frames);
@@ -77,14 +77,15 @@ static void print_json(const char *model, const char *in_path, const char *t_pat
     json_object_set_new(root, "esr", number(all->esr));
     json_object_set_new(root, "esr_pre_emphasis", number(all->esr_pre));
     json_object_set_new(root, "dc_error", number(all->dc));
-    json_object_set_new(root, "rms_db", json_pack("{s:o, s:o, s:o}", "input", number(rms_in), "output",
-                                                  number(all->rms_out_db), "target", number(all->rms_target_db)));
+    json_object_set_new(root, "rms_db",
+                        json_pack("{s:o, s:o, s:o}", "input", number(rms_in), "output", number(all->rms_out_db),
+                                  "target", number(all->rms_target_db)));
     json_object_set_new(root, "lag_window", json_integer(LAG_WINDOW));
     json_t *per = json_array();
     for (int c = 0; c < out->channels; c++)
         json_array_append_new(per, json_pack("{s:o, s:o, s:o, s:i, s:o}", "esr", number(ch[c].m.esr),
-                                             "esr_pre_emphasis", number(ch[c].m.esr_pre), "dc_error", number(ch[c].m.dc),
-                                             "lag", ch[c].lag, "correlation", number(ch[c].corr)));
+                                             "esr_pre_emphasis", number(ch[c].m.esr_pre), "dc_error",
+                                             number(ch[c].m.dc), "lag", ch[c].lag, "correlation", number(ch[c].corr)));
     json_object_set_new(root, "per_channel", per);
     char *text = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
     if (text) printf("%s\n", text);
@@ -94,8 +95,7 @@ static void print_json(const char *model, const char *in_path, const char *t_pat
 
 static void print_db(const char *label, double v)
 {
-    if (isfinite(v))
-        printf("  %-18s %.6g  (%.1f dB)\n", label, v, 10 * log10(v > 0 ? v : 1e-300));
+    if (isfinite(v)) printf("  %-18s %.6g  (%.1f dB)\n", label, v, 10 * log10(v > 0 ? v : 1e-300));
     else
         printf("  %-18s n/a (silent target)\n", label);
 }
@@ -205,8 +205,7 @@ int rnnfx_cmd_eval(int argc, char **argv)
     }
     rnnfx_metrics total = rnnfx_metrics_finish(&all);
     double rms_in = in2 > 0 ? 10.0 * log10(in2 / out.channels) : -INFINITY;
-    if (as_json)
-        print_json(model_path, in_path, t_path, &out, rms_in, &total, ch);
+    if (as_json) print_json(model_path, in_path, t_path, &out, rms_in, &total, ch);
     else
         print_text(model_path, in_path, t_path, &out, rms_in, &total, ch);
     rc = RNNFX_EXIT_OK;

@@ -165,9 +165,9 @@ static json_t *info_json(const nn_model *m, const char *path, const facts *f)
     json_object_set_new(root, "kernel_best", json_string(rnnfx_kernel_cpu_best()));
     const char *by = rnnfx_kernel_forced_by();
     json_object_set_new(root, "kernel_forced_by", by ? json_string(by) : json_null());
-    json_object_set_new(root, "speed", json_pack("{s:f, s:f, s:f, s:i}", "ns_per_sample", f->ns_per_sample,
-                                                 "realtime_factor", f->realtime, "rate", nn_model_sample_rate(m),
-                                                 "block", SPEED_BLOCK));
+    json_object_set_new(root, "speed",
+                        json_pack("{s:f, s:f, s:f, s:i}", "ns_per_sample", f->ns_per_sample, "realtime_factor",
+                                  f->realtime, "rate", nn_model_sample_rate(m), "block", SPEED_BLOCK));
     return root;
 }
 
@@ -179,7 +179,8 @@ static void print_text(const nn_model *m, const char *path, const facts *f)
     printf("%s\n", path);
     printf("  format       %s\n", nn_format_name(nn_model_source_format(m)));
     printf("  network      ");
-    for (int l = 0; l < s->n_rec; l++) printf("%s%s-%d", l ? " -> " : "", nn_cell_name(s->rec[l].type), s->rec[l].hidden);
+    for (int l = 0; l < s->n_rec; l++)
+        printf("%s%s-%d", l ? " -> " : "", nn_cell_name(s->rec[l].type), s->rec[l].hidden);
     for (int l = 0; l < s->n_dense; l++)
         printf(" -> Dense-%d%s%s%s", s->dense[l].out, s->dense[l].act ? " (" : "",
                s->dense[l].act ? nn_act_name(s->dense[l].act) : "", s->dense[l].act ? ")" : "");
@@ -257,8 +258,7 @@ int rnnfx_cmd_info(int argc, char **argv)
     if (as_json) {
         json_t *root = info_json(m, path, &f);
         char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(10)) : NULL;
-        if (text)
-            printf("%s\n", text);
+        if (text) printf("%s\n", text);
         else
             rc = cli_fail(&(nn_error){NN_ERR_NOMEM, "rnnfx info: out of memory"});
         free(text);

@@ -300,9 +300,12 @@ static int parse_args(int argc, char **argv, train_args *t, char ***keep, int *n
         } else if (cli_is(&c, "split")) {
             if (!(a = cli_value(&c))) return U;
             if (!strcmp(a, "auto")) t->split = NN_SPLIT_AUTO;
-            else if (!strcmp(a, "file")) t->split = NN_SPLIT_FILE;
-            else if (!strcmp(a, "time")) t->split = NN_SPLIT_TIME;
-            else return cli_usage(&c, "--split: auto, file or time, not \"%s\"", a);
+            else if (!strcmp(a, "file"))
+                t->split = NN_SPLIT_FILE;
+            else if (!strcmp(a, "time"))
+                t->split = NN_SPLIT_TIME;
+            else
+                return cli_usage(&c, "--split: auto, file or time, not \"%s\"", a);
         } else if (cli_is(&c, "val-fraction")) {
             if (!opt_double(&c, 0, 0.5, &t->val_fraction)) return U;
         } else if (cli_is(&c, "test-fraction")) {
@@ -355,7 +358,8 @@ static int parse_args(int argc, char **argv, train_args *t, char ***keep, int *n
             if (!opt_double(&c, 1e-3, 1, &t->o.plateau_factor)) return U;
         } else if (cli_is(&c, "plateau-on")) {
             if (!(a = cli_value(&c))) return U;
-            if (strcmp(a, "train") && strcmp(a, "val")) return cli_usage(&c, "--plateau-on: train or val, not \"%s\"", a);
+            if (strcmp(a, "train") && strcmp(a, "val"))
+                return cli_usage(&c, "--plateau-on: train or val, not \"%s\"", a);
             t->o.plateau_on_val = !strcmp(a, "val");
         } else if (cli_is(&c, "recipe")) {
             if (!cli_flag(&c)) return U; /* applied before the loop */
@@ -405,8 +409,7 @@ static int parse_args(int argc, char **argv, train_args *t, char ***keep, int *n
     }
 #undef U
     if (t->n_captures) { /* --input names the signal that was played */
-        if (t->n_captures != t->n_pairs)
-            return cli_usage(&c, "--capture recordings cannot be mixed with pairs");
+        if (t->n_captures != t->n_pairs) return cli_usage(&c, "--capture recordings cannot be mixed with pairs");
         for (int i = 0; i < t->n_pairs; i++) t->pairs[i].in = input;
         input = NULL;
         if (t->resume) return cli_usage(&c, "--resume: not with --capture (train again)");
@@ -417,7 +420,8 @@ static int parse_args(int argc, char **argv, train_args *t, char ***keep, int *n
     if (input) return cli_usage(&c, "--input without --target");
     int trainable = 0;
     for (int i = 0; i < t->n_pairs; i++) {
-        if (t->pairs[i].role == NN_ROLE_AUTO && named_in(t->pairs[i].out, t->test_names)) t->pairs[i].role = NN_ROLE_TEST;
+        if (t->pairs[i].role == NN_ROLE_AUTO && named_in(t->pairs[i].out, t->test_names))
+            t->pairs[i].role = NN_ROLE_TEST;
         if (t->pairs[i].role == NN_ROLE_AUTO && named_in(t->pairs[i].out, t->val_names)) t->pairs[i].role = NN_ROLE_VAL;
         trainable += t->pairs[i].role == NN_ROLE_AUTO;
     }
@@ -449,7 +453,8 @@ static int parse_cond(train_args *c, const char *names[NN_MAX_COND], int *n_name
                 if (k == *n_names) {
                     if (pass || *n_names == NN_MAX_COND || nl >= sizeof store[0]) {
                         fprintf(stderr, "rnnfx train: --cond: %s\n",
-                                pass ? "every pair must give the same knobs" : "at most 3 knobs, names under 64 characters");
+                                pass ? "every pair must give the same knobs"
+                                     : "at most 3 knobs, names under 64 characters");
                         return -1;
                     }
                     memcpy(store[k], s, nl);
@@ -501,16 +506,18 @@ typedef struct view {
 static void fmt_time(double s, char *b, size_t n)
 {
     if (!(s >= 0) || s > 1e7) snprintf(b, n, "?");
-    else if (s < 60) snprintf(b, n, "%.0fs", s);
-    else if (s < 3600) snprintf(b, n, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
-    else snprintf(b, n, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
+    else if (s < 60)
+        snprintf(b, n, "%.0fs", s);
+    else if (s < 3600)
+        snprintf(b, n, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
+    else
+        snprintf(b, n, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
 }
 
 static void json_num(FILE *f, const char *key, double v, const char *fmt)
 {
     fprintf(f, ", \"%s\": ", key);
-    if (isfinite(v))
-        fprintf(f, fmt, v);
+    if (isfinite(v)) fprintf(f, fmt, v);
     else
         fputs("null", f);
 }
@@ -626,7 +633,8 @@ static int load_data(session *s)
     }
     for (int i = 0; i < a->n_pairs; i++) {
         rnnfx_audio in = {0}, out = {0};
-        if (rnnfx_audio_read(a->pairs[i].in, &in, &err) != NN_OK || rnnfx_audio_read(a->pairs[i].out, &out, &err) != NN_OK) {
+        if (rnnfx_audio_read(a->pairs[i].in, &in, &err) != NN_OK ||
+            rnnfx_audio_read(a->pairs[i].out, &out, &err) != NN_OK) {
             rnnfx_audio_free(&in);
             return cli_fail(&err);
         }
@@ -683,7 +691,8 @@ static int make_trainer(session *s)
     if (!a->quiet) {
         nn_spec s0;
         size_t np = 0;
-        if (nn_tnet_to_spec(nn_trainer_net(s->tr), &s0, NULL) == NN_OK) np = nn_spec_param_count(&s0), nn_spec_free(&s0);
+        if (nn_tnet_to_spec(nn_trainer_net(s->tr), &s0, NULL) == NN_OK)
+            np = nn_spec_param_count(&s0), nn_spec_free(&s0);
         fprintf(stderr, "network: %s %d x %d%s%s, %zu parameters; %d epochs, batch %d, lr %g%s, %d thread%s\n",
                 nn_cell_name(o->type), o->layers, o->hidden, o->skip ? " + skip" : "", s->n_cond ? " + knobs" : "", np,
                 o->epochs, o->batch, o->lr, o->cosine ? " (cosine)" : "", o->threads, o->threads == 1 ? "" : "s");
@@ -737,7 +746,9 @@ static int finish(session *s)
         rc = cli_fail(&err);
 
     const nn_train_opts *o = nn_trainer_opts(s->tr);
-    const char *why = end == NN_TRAIN_EARLY_STOP ? "early stopping" : end == NN_TRAIN_INTERRUPTED ? "interrupted" : "the epoch budget";
+    const char *why = end == NN_TRAIN_EARLY_STOP    ? "early stopping"
+                      : end == NN_TRAIN_INTERRUPTED ? "interrupted"
+                                                    : "the epoch budget";
     double secs = 0;
     for (int i = 0; i < n_ep; i++) secs += log[i].seconds;
     char tw[32];
@@ -784,8 +795,10 @@ static int check_writable(const char *path)
     const char *slash = strrchr(path, '/');
     char dir[4096];
     if (!slash) snprintf(dir, sizeof dir, ".");
-    else if (slash == path) snprintf(dir, sizeof dir, "/");
-    else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
         fprintf(stderr, "%s: cannot write: folder %s does not exist\n", path, dir);
         return -1;
@@ -813,8 +826,7 @@ int rnnfx_cmd_train(int argc, char **argv)
         rc = RNNFX_EXIT_USAGE;
         goto out;
     }
-    if ((rc = load_data(&s)) != RNNFX_EXIT_OK || s.a.check_only || (rc = make_trainer(&s)) != RNNFX_EXIT_OK)
-        goto out;
+    if ((rc = load_data(&s)) != RNNFX_EXIT_OK || s.a.check_only || (rc = make_trainer(&s)) != RNNFX_EXIT_OK) goto out;
 
     view v = {NULL, cli_stderr_is_terminal(), s.a.quiet, 0, -1};
     if (s.a.log && !(v.log = fopen(s.a.log, s.a.resume ? "a" : "w"))) {

@@ -22,7 +22,7 @@ typedef struct rnnfx_metrics_acc {
 } rnnfx_metrics_acc;
 
 typedef struct rnnfx_metrics {
-    double esr, esr_pre, dc; /* NaN when the target is silent */
+    double esr, esr_pre, dc;          /* NaN when the target is silent */
     double rms_out_db, rms_target_db; /* dBFS (-inf for silence) */
 } rnnfx_metrics;
 

@@ -79,8 +79,8 @@ void render_args_notes(const render_args *a, const nn_model *m, const char *mode
         }
         char buf[16];
         if (!set)
-            cli_note("knob \"%s\" of %s not set: 0 (--param %s=VALUE)", rnnfx_knob_name(m, k, buf, sizeof buf), model_name,
-                     rnnfx_knob_name(m, k, buf, sizeof buf));
+            cli_note("knob \"%s\" of %s not set: 0 (--param %s=VALUE)", rnnfx_knob_name(m, k, buf, sizeof buf),
+                     model_name, rnnfx_knob_name(m, k, buf, sizeof buf));
     }
 }
 
@@ -103,5 +103,6 @@ void render_args_report(const rnnfx_render_info *info, const char *in_name)
     if (!info->reset_blocks) return;
     cli_warn("%s: the network produced non-finite values (NaN/Inf in the input, or an overflow): the state was reset "
              "and %zu block%s silenced, the first at %.3f s",
-             in_name, info->reset_blocks, info->reset_blocks == 1 ? "" : "s", (double)info->first_reset / info->run_rate);
+             in_name, info->reset_blocks, info->reset_blocks == 1 ? "" : "s",
+             (double)info->first_reset / info->run_rate);
 }

@@ -25,7 +25,7 @@ typedef struct render_args {
     "                      in the model's metadata, p1/p2/p3, or its number 1..3 (repeatable).\n"      \
     "                      A knob left unset is 0.\n"                                                  \
     "  --block N           samples per engine call (default 4096; the output does not depend on it)\n" \
-    "  --channel K         use only channel K of IN, counted from 1 (1 = left); the output is mono\n"   \
+    "  --channel K         use only channel K of IN, counted from 1 (1 = left); the output is mono\n"  \
     "  --no-resample       run at the file's rate even when the model was trained at another\n"        \
     "  --progress          show the progress line even when stderr is not a terminal\n"
 

@@ -28,7 +28,7 @@ static double map_x(const frame *f, double x)
 {
     const rnnfx_svg_panel *p = f->p;
     double u = xlog(p) ? (log10(x) - log10(p->xmin)) / (log10(p->xmax) - log10(p->xmin))
-                      : (x - p->xmin) / (p->xmax - p->xmin);
+                       : (x - p->xmin) / (p->xmax - p->xmin);
     return f->px0 + u * (f->px1 - f->px0);
 }
 
@@ -38,7 +38,7 @@ static double map_y(const frame *f, double y)
     if (y < p->ymin) y = p->ymin;
     if (y > p->ymax) y = p->ymax;
     double u = ylog(p) ? (log10(y) - log10(p->ymin)) / (log10(p->ymax) - log10(p->ymin))
-                      : (y - p->ymin) / (p->ymax - p->ymin);
+                       : (y - p->ymin) / (p->ymax - p->ymin);
     return f->py1 - u * (f->py1 - f->py0);
 }
 
@@ -47,9 +47,12 @@ static void text(FILE *o, double x, double y, const char *anchor, int size, cons
     fprintf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" font-size=\"%d\"%s>", x, y, anchor, size, extra);
     for (; s && *s; s++) {
         if (*s == '&') fputs("&amp;", o);
-        else if (*s == '<') fputs("&lt;", o);
-        else if (*s == '>') fputs("&gt;", o);
-        else fputc(*s, o);
+        else if (*s == '<')
+            fputs("&lt;", o);
+        else if (*s == '>')
+            fputs("&gt;", o);
+        else
+            fputc(*s, o);
     }
     fputs("</text>\n", o);
 }
@@ -59,7 +62,8 @@ static void tick_label(double v, int si, char *buf, size_t len)
 {
     if (fabs(v) < 1e-12) v = 0;
     if (si && fabs(v) >= 1000) snprintf(buf, len, "%gk", v / 1000);
-    else snprintf(buf, len, "%g", v);
+    else
+        snprintf(buf, len, "%g", v);
 }
 
 static void ticks_linear(FILE *o, const frame *f, int is_x)
@@ -68,18 +72,22 @@ static void ticks_linear(FILE *o, const frame *f, int is_x)
     double lo = is_x ? p->xmin : p->ymin, hi = is_x ? p->xmax : p->ymax;
     double raw = (hi - lo) / 6, mag = pow(10, floor(log10(raw))), step = mag;
     if (raw / mag > 5) step = 10 * mag;
-    else if (raw / mag > 2) step = 5 * mag;
-    else if (raw / mag > 1) step = 2 * mag;
+    else if (raw / mag > 2)
+        step = 5 * mag;
+    else if (raw / mag > 1)
+        step = 2 * mag;
     for (double v = ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) {
         char buf[32];
         tick_label(v, 0, buf, sizeof buf);
         if (is_x) {
             double x = map_x(f, v);
-            fprintf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>\n", x, f->py0, x, f->py1);
+            fprintf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>\n", x, f->py0, x,
+                    f->py1);
             text(o, x, f->py1 + 16, "middle", 12, "", buf);
         } else {
             double y = map_y(f, v);
-            fprintf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>\n", f->px0, y, f->px1, y);
+            fprintf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>\n", f->px0, y, f->px1,
+                    y);
             text(o, f->px0 - 6, y + 4, "end", 12, "", buf);
         }
     }
@@ -179,9 +187,11 @@ static void panel(FILE *o, const rnnfx_svg_panel *p, double top)
     fprintf(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#fff\"/>\n", f.px0, f.py0,
             f.px1 - f.px0, f.py1 - f.py0);
     if (xlog(p)) ticks_log_x(o, &f);
-    else ticks_linear(o, &f, 1);
+    else
+        ticks_linear(o, &f, 1);
     if (ylog(p)) ticks_log_y(o, &f);
-    else ticks_linear(o, &f, 0);
+    else
+        ticks_linear(o, &f, 0);
     text(o, (f.px0 + f.px1) / 2, f.py1 + 36, "middle", 13, "", p->xlabel);
     char rot[96];
     snprintf(rot, sizeof rot, " transform=\"rotate(-90 %.1f %.1f)\"", 20.0, (f.py0 + f.py1) / 2);
@@ -190,7 +200,8 @@ static void panel(FILE *o, const rnnfx_svg_panel *p, double top)
             f.py0, f.px1 - f.px0, f.py1 - f.py0, f.px0, f.py0, f.px1 - f.px0, f.py1 - f.py0);
     for (int i = 0; i < p->n_series && i < RNNFX_SVG_MAX_SERIES; i++) {
         if (p->series[i].style == RNNFX_SVG_DOTS) dots(o, &f, &p->series[i]);
-        else curve(o, &f, &p->series[i]);
+        else
+            curve(o, &f, &p->series[i]);
     }
     fputs("</svg>\n", o);
     fprintf(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#444\"/>\n", f.px0,

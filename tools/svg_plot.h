@@ -18,7 +18,7 @@
 #define RNNFX_SVG_MAX_SERIES 4
 
 typedef struct rnnfx_svg_series {
-    const float *y;    /* n values */
+    const float *y; /* n values */
     size_t n;
     double x0, dx;     /* point i is at x = x0 + i * dx */
     const char *label; /* for the legend */
@@ -43,6 +43,6 @@ enum { RNNFX_SVG_LOG_X = 1, RNNFX_SVG_LOG_Y = 2 };
  * then the panels. Returns NN_OK, or an error with err filled ("<path>: <problem>") and nothing
  * at `path` changed. */
 nn_status rnnfx_svg_write(const char *path, const char *title, const char *note, const rnnfx_svg_panel *panels,
-                    int n_panels, nn_error *err);
+                          int n_panels, nn_error *err);
 
 #endif

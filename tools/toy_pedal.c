@@ -16,11 +16,11 @@ void rnnfx_toy_pedal(const float *in, float *out, size_t n, double rate)
     double lo = 0, tone = 0, dc_x = 0, dc_y = 0;
     for (size_t t = 0; t < n; t++) {
         double x = in[t];
-        lo += a_hp * (x - lo);                       /* x - lo: the highs above 720 Hz */
-        double v = 1.5 * x + 12.0 * (x - lo);        /* drive */
-        double c = tanh(v + bias) - off;             /* asymmetric soft clip */
-        tone += a_tone * (c - tone);                 /* tone */
-        double y = tone - dc_x + r_dc * dc_y;        /* DC blocker */
+        lo += a_hp * (x - lo);                /* x - lo: the highs above 720 Hz */
+        double v = 1.5 * x + 12.0 * (x - lo); /* drive */
+        double c = tanh(v + bias) - off;      /* asymmetric soft clip */
+        tone += a_tone * (c - tone);          /* tone */
+        double y = tone - dc_x + r_dc * dc_y; /* DC blocker */
         dc_x = tone;
         dc_y = y;
         out[t] = (float)(level * y);

@@ -7,12 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-nn_status rnnfx_train_plot(const char *path, const nn_spec *net, const nn_epoch_log *log, int n_epochs,
-                           int kept_epoch, nn_error *err)
+nn_status rnnfx_train_plot(const char *path, const nn_spec *net, const nn_epoch_log *log, int n_epochs, int kept_epoch,
+                           nn_error *err)
 {
     size_t n = n_epochs > 0 ? (size_t)n_epochs : 0;
-    float *y[3] = {malloc((n + 1) * sizeof(float)), malloc((n + 1) * sizeof(float)),
-                   malloc((n + 1) * sizeof(float))};
+    float *y[3] = {malloc((n + 1) * sizeof(float)), malloc((n + 1) * sizeof(float)), malloc((n + 1) * sizeof(float))};
     nn_status st = NN_ERR_NOMEM;
     if (!y[0] || !y[1] || !y[2]) {
         rnnfx_fail(err, st, path, "out of memory");
@@ -32,8 +31,15 @@ nn_status rnnfx_train_plot(const char *path, const nn_spec *net, const nn_epoch_
     hi = pow(10, ceil(log10(hi)));
     if (hi <= lo) hi = lo * 10;
 
-    rnnfx_svg_panel p = {"Loss and ESR per epoch (log scale)", "epoch", "loss, ESR", 0, n > 6 ? (double)n : 6, lo, hi,
-                         RNNFX_SVG_LOG_Y, 3,
+    rnnfx_svg_panel p = {"Loss and ESR per epoch (log scale)",
+                         "epoch",
+                         "loss, ESR",
+                         0,
+                         n > 6 ? (double)n : 6,
+                         lo,
+                         hi,
+                         RNNFX_SVG_LOG_Y,
+                         3,
                          {{y[0], n, 1, 1, "training loss", "#1f77b4", 1.5, RNNFX_SVG_SOLID},
                           {y[1], n, 1, 1, "validation ESR", "#ff7f0e", 1.5, RNNFX_SVG_SOLID},
                           {y[2], n, 1, 1, "test ESR", "#2ca02c", 1.5, RNNFX_SVG_DASHED}}};

@@ -9,7 +9,7 @@
 /* Training loss, validation ESR and test ESR per epoch on a log scale, the kept epoch circled,
  * for the network `net` (named in the title) after `n_epochs` epochs of `log`. Written
  * atomically. Returns NN_OK, or an error with err filled ("<path>: <problem>"). */
-nn_status rnnfx_train_plot(const char *path, const nn_spec *net, const nn_epoch_log *log, int n_epochs,
-                           int kept_epoch, nn_error *err);
+nn_status rnnfx_train_plot(const char *path, const nn_spec *net, const nn_epoch_log *log, int n_epochs, int kept_epoch,
+                           nn_error *err);
 
 #endif

@@ -121,8 +121,7 @@ static char *read_all(const char *path, size_t *len, nn_error *err)
     return buf;
 }
 
-nn_trainer *nn_trainer_resume(const char *path, nn_tdata *data, const nn_train_opts *over, int override,
-                              nn_error *err)
+nn_trainer *nn_trainer_resume(const char *path, nn_tdata *data, const nn_train_opts *over, int override, nn_error *err)
 {
     size_t len;
     char *buf = read_all(path, &len, err);

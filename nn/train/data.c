@@ -35,7 +35,8 @@ void nn_tdata_free(nn_tdata *d)
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static void warn(nn_tdata *d, const char *fmt, ...)
+static void
+warn(nn_tdata *d, const char *fmt, ...)
 {
     char buf[512];
     va_list ap;
@@ -196,8 +197,7 @@ nn_status nn_tdata_add(nn_tdata *d, const nn_taudio *in, const nn_taudio *out, i
     const nn_taudio *both[2] = {in, out};
     for (int k = 0; k < 2; k++) {
         const nn_taudio *a = both[k];
-        if (!a->ch || a->channels < 1)
-            return nn_fail(err, NN_ERR_ARG, a->name, "no audio");
+        if (!a->ch || a->channels < 1) return nn_fail(err, NN_ERR_ARG, a->name, "no audio");
         if (!(a->rate >= 1000 && a->rate <= 768000))
             return nn_fail(err, NN_ERR_VALUE, a->name, "sample rate %g Hz out of range", a->rate);
         if (channel < 0 && a->channels != 1)
@@ -212,18 +212,19 @@ nn_status nn_tdata_add(nn_tdata *d, const nn_taudio *in, const nn_taudio *out, i
         return nn_fail(err, NN_ERR_VALUE, out->name, "sample rate %g Hz, but the input %s is %g Hz: resample one first",
                        out->rate, in->name, in->rate);
     if (d->n_pairs && in->rate != d->rate)
-        return nn_fail(err, NN_ERR_VALUE, in->name, "sample rate %g Hz, but earlier pairs are %g Hz", in->rate, d->rate);
+        return nn_fail(err, NN_ERR_VALUE, in->name, "sample rate %g Hz, but earlier pairs are %g Hz", in->rate,
+                       d->rate);
     if (d->n_cond >= 0 && n_cond != d->n_cond)
-        return nn_fail(err, NN_ERR_ARG, in->name, "%d conditioning values, but earlier pairs have %d", n_cond, d->n_cond);
+        return nn_fail(err, NN_ERR_ARG, in->name, "%d conditioning values, but earlier pairs have %d", n_cond,
+                       d->n_cond);
     if (n_cond < 0 || n_cond > NN_MAX_COND)
         return nn_fail(err, NN_ERR_LIMIT, in->name, "%d conditioning values (at most %d)", n_cond, NN_MAX_COND);
     size_t nx = in->frames, ny = out->frames, n = nx < ny ? nx : ny, diff = nx > ny ? nx - ny : ny - nx;
     if (diff > (size_t)(0.1 * in->rate) && diff * 100 > n)
         return nn_fail(err, NN_ERR_SHAPE, out->name,
-                       "%zu frames (%.2f s), but the input %s has %zu (%.2f s): not recordings of the same take?",
-                       ny, (double)ny / out->rate, in->name, nx, (double)nx / in->rate);
-    if (n < 1000)
-        return nn_fail(err, NN_ERR_SHAPE, in->name, "too short to train on (%zu frames)", n);
+                       "%zu frames (%.2f s), but the input %s has %zu (%.2f s): not recordings of the same take?", ny,
+                       (double)ny / out->rate, in->name, nx, (double)nx / in->rate);
+    if (n < 1000) return nn_fail(err, NN_ERR_SHAPE, in->name, "too short to train on (%zu frames)", n);
 
     int ch = channel < 0 ? 0 : channel;
     float *x = mono_copy(in, ch, n), *y = mono_copy(out, ch < out->channels ? ch : 0, n);
@@ -247,8 +248,7 @@ nn_status nn_tdata_add(nn_tdata *d, const nn_taudio *in, const nn_taudio *out, i
         if (r == 0) return nn_fail(err, NN_ERR_VALUE, silent, "silent (all zeros): nothing to learn from");
         return nn_fail(err, NN_ERR_VALUE, silent, "silent (RMS %.1f dBFS): nothing to learn from", 20 * log10(r));
     }
-    if (diff)
-        warn(d, "%s: %zu frames, %s: %zu: using the first %zu of both", in->name, nx, out->name, ny, n);
+    if (diff) warn(d, "%s: %zu frames, %s: %zu: using the first %zu of both", in->name, nx, out->name, ny, n);
     const sig_stats *ss[2] = {&sx, &sy};
     for (int k = 0; k < 2; k++)
         if (ss[k]->full_scale * 1000 > n) /* more than 0.1 % of the samples at full scale */
@@ -277,7 +277,8 @@ nn_status nn_tdata_add(nn_tdata *d, const nn_taudio *in, const nn_taudio *out, i
         }
     }
     p->lag = nn_find_lag(x + at, y + at, nl, (int)(0.05 * in->rate), &p->lag_corr);
-    if (p->lag_corr < 0) warn(d, "%s: polarity inverted relative to %s (correlation %.2f)", out->name, in->name, p->lag_corr);
+    if (p->lag_corr < 0)
+        warn(d, "%s: polarity inverted relative to %s (correlation %.2f)", out->name, in->name, p->lag_corr);
     d->n_pairs++;
     d->rate = in->rate;
     d->n_cond = n_cond;
@@ -305,8 +306,10 @@ static void whole(tn_pair *p, nn_trole r)
 {
     p->train_from = p->train_to = p->val_from = p->val_to = p->test_from = p->test_to = 0;
     if (r == NN_ROLE_TEST) p->test_to = p->n;
-    else if (r == NN_ROLE_VAL) p->val_to = p->n;
-    else p->train_to = p->n;
+    else if (r == NN_ROLE_VAL)
+        p->val_to = p->n;
+    else
+        p->train_to = p->n;
 }
 
 /* The AUTO pair (not yet taken) whose length is nearest `target` frames (ties: later pairs). */

@@ -68,7 +68,7 @@ typedef struct nn_adam {
     double lr, beta1, beta2, eps, weight_decay;
     long step; /* steps taken (0 before the first) */
 } nn_adam;
-void nn_adam_default(nn_adam *a); /* lr 5e-3, betas 0.9/0.999, eps 1e-8, weight decay 1e-4 */
+void nn_adam_default(nn_adam *a);                 /* lr 5e-3, betas 0.9/0.999, eps 1e-8, weight decay 1e-4 */
 void nn_tnet_adam_step(nn_tnet *net, nn_adam *a); /* uses and keeps the gradients */
 void nn_tnet_zero_grads(nn_tnet *net);
 
@@ -98,9 +98,9 @@ void nn_tbatch_backward(nn_tbatch *b, const float *dy, int lddy, float *grads);
 /* ---- Loss (the recipe's): w_esr * ESR(pre-emphasised) + w_dc * DC -------------------------- */
 
 typedef struct nn_loss_cfg {
-    double esr_weight;  /* 0.75 */
-    double dc_weight;   /* 0.25 */
-    double pre_emph;    /* 0.85: the filter 1 - a z^-1 applied to output and target before ESR */
+    double esr_weight; /* 0.75 */
+    double dc_weight;  /* 0.25 */
+    double pre_emph;   /* 0.85: the filter 1 - a z^-1 applied to output and target before ESR */
 } nn_loss_cfg;
 void nn_loss_default(nn_loss_cfg *c);
 
@@ -125,11 +125,11 @@ void nn_loss_backward(const nn_loss_cfg *c, const float *y, const float *t, int 
 
 /* One recording as the caller read it (tools/audio_io.h's layout: one array per channel). */
 typedef struct nn_taudio {
-    const char *name;   /* file name, for messages */
+    const char *name;       /* file name, for messages */
     const float *const *ch; /* ch[channel][frame] */
     size_t frames;
     int channels;
-    double rate;        /* Hz */
+    double rate; /* Hz */
 } nn_taudio;
 
 typedef enum nn_trole { NN_ROLE_AUTO, NN_ROLE_TRAIN, NN_ROLE_VAL, NN_ROLE_TEST } nn_trole;
@@ -138,13 +138,13 @@ typedef struct nn_tdata nn_tdata;
 
 typedef struct nn_tpair_info {
     const char *in_name, *out_name;
-    size_t frames;        /* after length reconciliation and alignment */
+    size_t frames; /* after length reconciliation and alignment */
     double rate;
-    int lag;              /* samples the target lags the input (cross-correlation peak) */
-    double lag_corr;      /* normalised correlation at that lag (negative: polarity inverted) */
-    int aligned;          /* 1 when the lag was corrected (nn_tdata_align) */
+    int lag;         /* samples the target lags the input (cross-correlation peak) */
+    double lag_corr; /* normalised correlation at that lag (negative: polarity inverted) */
+    int aligned;     /* 1 when the lag was corrected (nn_tdata_align) */
     float cond[NN_MAX_COND];
-    nn_trole role;        /* as given; after the split, where each part went: */
+    nn_trole role; /* as given; after the split, where each part went: */
     size_t train_from, train_to, val_from, val_to, test_from, test_to; /* frame ranges */
 } nn_tpair_info;
 
@@ -189,9 +189,9 @@ int nn_find_lag(const float *x, const float *y, size_t n, int max_lag, double *c
 
 typedef struct nn_train_opts {
     /* the network (when not starting from a given spec) */
-    nn_cell type;          /* LSTM */
-    int layers, hidden;    /* 1, 16 */
-    int skip;              /* 1: the output adds the input (the recipe's residual) */
+    nn_cell type;       /* LSTM */
+    int layers, hidden; /* 1, 16 */
+    int skip;           /* 1: the output adds the input (the recipe's residual) */
     /* the recipe */
     double segment;        /* seconds per training segment (0.5) */
     int warmup;            /* samples run before the loss counts, per segment (200) */
@@ -211,8 +211,8 @@ typedef struct nn_train_opts {
     int twin_bias;         /* 1: biases that PyTorch keeps as two (b_ih + b_hh) learn twice as fast,
                               as they do there */
     nn_loss_cfg loss;
-    uint64_t seed;         /* initialisation and shuffling (0) */
-    int threads;           /* worker threads (1); results are deterministic per thread count */
+    uint64_t seed; /* initialisation and shuffling (0) */
+    int threads;   /* worker threads (1); results are deterministic per thread count */
 } nn_train_opts;
 
 /* rnnfx's defaults: the recipe with a cosine learning-rate schedule and gradient clipping. */
@@ -223,30 +223,28 @@ void nn_train_opts_default(nn_train_opts *o);
 void nn_train_opts_recipe(nn_train_opts *o);
 
 typedef struct nn_epoch_log {
-    int epoch;                  /* 1-based */
-    double train_loss;          /* mean window loss */
-    double val_esr, test_esr;   /* plain ESR on the validation / test parts (NaN: none) */
-    double lr;                  /* learning rate during the epoch */
-    double seconds;             /* wall time of the training pass */
-    double grad_norm;           /* mean global gradient norm of the epoch's steps (before clipping) */
-    double wall;                /* wall time since the start of training (all sessions) */
+    int epoch;                /* 1-based */
+    double train_loss;        /* mean window loss */
+    double val_esr, test_esr; /* plain ESR on the validation / test parts (NaN: none) */
+    double lr;                /* learning rate during the epoch */
+    double seconds;           /* wall time of the training pass */
+    double grad_norm;         /* mean global gradient norm of the epoch's steps (before clipping) */
+    double wall;              /* wall time since the start of training (all sessions) */
 } nn_epoch_log;
 
-typedef enum nn_train_end {
-    NN_TRAIN_RUNNING, NN_TRAIN_BUDGET, NN_TRAIN_EARLY_STOP, NN_TRAIN_INTERRUPTED
-} nn_train_end;
+typedef enum nn_train_end { NN_TRAIN_RUNNING, NN_TRAIN_BUDGET, NN_TRAIN_EARLY_STOP, NN_TRAIN_INTERRUPTED } nn_train_end;
 
 typedef struct nn_train_progress {
-    int epoch, epochs;          /* the epoch running (1-based) and the budget */
-    int batch, batches;         /* 1-based */
-    int step, steps;            /* Adam steps done in this epoch / per epoch */
-    double loss;                /* mean window loss so far in this epoch */
+    int epoch, epochs;  /* the epoch running (1-based) and the budget */
+    int batch, batches; /* 1-based */
+    int step, steps;    /* Adam steps done in this epoch / per epoch */
+    double loss;        /* mean window loss so far in this epoch */
     double lr;
-    double val_esr;             /* the last finished epoch's (NaN before the first) */
+    double val_esr; /* the last finished epoch's (NaN before the first) */
     double best_val_esr;
     int best_epoch;
-    double elapsed, eta;        /* seconds (this session; ETA for the whole budget) */
-    const nn_epoch_log *done;   /* non-NULL once per epoch, when it has finished */
+    double elapsed, eta;      /* seconds (this session; ETA for the whole budget) */
+    const nn_epoch_log *done; /* non-NULL once per epoch, when it has finished */
 } nn_train_progress;
 typedef void (*nn_train_progress_fn)(void *ctx, const nn_train_progress *p);
 
@@ -280,9 +278,9 @@ nn_status nn_trainer_save(const nn_trainer *t, const char *path, nn_error *err);
 nn_train_end nn_trainer_end_reason(const nn_trainer *t);
 const nn_train_opts *nn_trainer_opts(const nn_trainer *t);
 const nn_epoch_log *nn_trainer_log(const nn_trainer *t, int *n_epochs);
-int nn_trainer_best_epoch(const nn_trainer *t);   /* 0 before any epoch */
+int nn_trainer_best_epoch(const nn_trainer *t); /* 0 before any epoch */
 double nn_trainer_best_val_esr(const nn_trainer *t);
-nn_tnet *nn_trainer_net(nn_trainer *t);           /* the current parameters */
+nn_tnet *nn_trainer_net(nn_trainer *t); /* the current parameters */
 
 /* The kept model (best validation ESR; the last epoch's when there is no validation part) as a
  * spec with sample rate, test ESR (measured now with the engine; NaN without a test part),

@@ -46,19 +46,19 @@ typedef struct tb_layer {
 struct nn_tbatch {
     const nn_tnet *net;
     int max_batch, max_steps;
-    int batch, T;       /* current batch size, steps of the last forward */
-    int carry;          /* 1: the next forward starts from h[T], c[T] of the last one */
-    int kb;             /* steps per block of weight gradients in backward */
+    int batch, T; /* current batch size, steps of the last forward */
+    int carry;    /* 1: the next forward starts from h[T], c[T] of the last one */
+    int kb;       /* steps per block of weight gradients in backward */
     tb_layer L[NN_MAX_REC_LAYERS];
-    float *cond;        /* [B][n_cond] */
-    float *bb;          /* [B][Gp*Hp] layer 0's bias with each sequence's conditioning folded in */
-    float *x0;          /* [T][B][nin + 1]: gained audio, conditioning, 1 (layer 0's gradient rows) */
-    float *g0;          /* [nin + 1][Gp*Hp] layer 0's window gradient (weights rows, then bias) */
-    float *P;           /* [B][Gp*Hp] one step's pre-activations (forward) or their gradients */
+    float *cond;                   /* [B][n_cond] */
+    float *bb;                     /* [B][Gp*Hp] layer 0's bias with each sequence's conditioning folded in */
+    float *x0;                     /* [T][B][nin + 1]: gained audio, conditioning, 1 (layer 0's gradient rows) */
+    float *g0;                     /* [nin + 1][Gp*Hp] layer 0's window gradient (weights rows, then bias) */
+    float *P;                      /* [B][Gp*Hp] one step's pre-activations (forward) or their gradients */
     float *z[NN_MAX_DENSE_LAYERS]; /* [T*B][out] dense outputs after activation */
-    float *dz[2];       /* [T*B][maxw] dense gradients */
-    float *dtop;        /* [T][B][Hp] dL/dh of the top recurrent layer */
-    float *ones;        /* [T*B] of 1.0 for column sums */
+    float *dz[2];                  /* [T*B][maxw] dense gradients */
+    float *dtop;                   /* [T][B][Hp] dL/dh of the top recurrent layer */
+    float *ones;                   /* [T*B] of 1.0 for column sums */
     void *mem;
 };
 
@@ -195,7 +195,8 @@ TN_CLONES static void head_grad(int B, int Hp, const float *restrict dz, const f
                                 const float *restrict dhr, float *restrict dh)
 {
     for (int e = 0; e < B; e++)
-        for (int j = 0; j < Hp; j++) dh[(size_t)e * (size_t)Hp + (size_t)j] = dz[e] * w[j] + dhr[(size_t)e * (size_t)Hp + (size_t)j];
+        for (int j = 0; j < Hp; j++)
+            dh[(size_t)e * (size_t)Hp + (size_t)j] = dz[e] * w[j] + dhr[(size_t)e * (size_t)Hp + (size_t)j];
 }
 
 TN_CLONES static void add_to(float *restrict a, const float *restrict b, size_t n)
@@ -209,46 +210,45 @@ TN_CLONES static void add_to(float *restrict a, const float *restrict b, size_t 
  * arithmetic. These kernels keep tiles of 4 rows x 2 vectors of C in registers and stream B
  * from L1: about half OpenBLAS's time here. One per vector width, matching the kernel table's
  * (the choice of instruction set is made once, by nn_kernels_select). */
-#define GEMM_TILE(VT, W, R, J)                                                                     \
-    do {                                                                                           \
-        VT acc[R][J];                                                                              \
-        _Pragma("GCC unroll 4") for (int r = 0; r < R; r++)                                        \
-            _Pragma("GCC unroll 2") for (int q = 0; q < J; q++)                                   \
-                acc[r][q] = *(const VT *)(C + (size_t)(e + r) * (size_t)ldc + (size_t)(j + q * W)); \
-        for (int k = 0; k < K; k++) {                                                              \
-            VT b[J];                                                                               \
-            _Pragma("GCC unroll 2") for (int q = 0; q < J; q++)                                   \
-                b[q] = *(const VT *)(Bm + (size_t)k * (size_t)ldb + (size_t)(j + q * W));           \
-            _Pragma("GCC unroll 4") for (int r = 0; r < R; r++) {                                 \
-                float a = A[(size_t)(e + r) * (size_t)lda + (size_t)k];                            \
-                _Pragma("GCC unroll 2") for (int q = 0; q < J; q++) acc[r][q] += a * b[q];        \
-            }                                                                                      \
-        }                                                                                          \
-        _Pragma("GCC unroll 4") for (int r = 0; r < R; r++)                                        \
-            _Pragma("GCC unroll 2") for (int q = 0; q < J; q++)                                   \
-                *(VT *)(C + (size_t)(e + r) * (size_t)ldc + (size_t)(j + q * W)) = acc[r][q];       \
+#define GEMM_TILE(VT, W, R, J)                                                                                    \
+    do {                                                                                                          \
+        VT acc[R][J];                                                                                             \
+        _Pragma("GCC unroll 4") for (int r = 0; r < R; r++) _Pragma("GCC unroll 2") for (int q = 0; q < J; q++)   \
+            acc[r][q] = *(const VT *)(C + (size_t)(e + r) * (size_t)ldc + (size_t)(j + q * W));                   \
+        for (int k = 0; k < K; k++) {                                                                             \
+            VT b[J];                                                                                              \
+            _Pragma("GCC unroll 2") for (int q = 0; q < J; q++)                                                   \
+                b[q] = *(const VT *)(Bm + (size_t)k * (size_t)ldb + (size_t)(j + q * W));                         \
+            _Pragma("GCC unroll 4") for (int r = 0; r < R; r++)                                                   \
+            {                                                                                                     \
+                float a = A[(size_t)(e + r) * (size_t)lda + (size_t)k];                                           \
+                _Pragma("GCC unroll 2") for (int q = 0; q < J; q++) acc[r][q] += a * b[q];                        \
+            }                                                                                                     \
+        }                                                                                                         \
+        _Pragma("GCC unroll 4") for (int r = 0; r < R; r++) _Pragma("GCC unroll 2") for (int q = 0; q < J; q++) * \
+            (VT *)(C + (size_t)(e + r) * (size_t)ldc + (size_t)(j + q * W)) = acc[r][q];                          \
     } while (0)
 
-#define GEMM_BODY(VT, W)                                                                           \
-    {                                                                                              \
-        int e = 0, nw = N - N % W;                                                                 \
-        for (; e + 4 <= M; e += 4) {                                                               \
-            int j = 0;                                                                             \
-            for (; j + 2 * W <= nw; j += 2 * W) GEMM_TILE(VT, W, 4, 2);                            \
-            for (; j < nw; j += W) GEMM_TILE(VT, W, 4, 1);                                         \
-        }                                                                                          \
-        for (; e < M; e++) {                                                                       \
-            int j = 0;                                                                             \
-            for (; j + 2 * W <= nw; j += 2 * W) GEMM_TILE(VT, W, 1, 2);                            \
-            for (; j < nw; j += W) GEMM_TILE(VT, W, 1, 1);                                         \
-        }                                                                                          \
-        for (int r = 0; r < M && nw < N; r++) /* columns past the last whole vector */            \
-            for (int j = nw; j < N; j++) {                                                         \
-                float acc = C[(size_t)r * (size_t)ldc + (size_t)j];                                \
-                for (int k = 0; k < K; k++)                                                        \
+#define GEMM_BODY(VT, W)                                                                                     \
+    {                                                                                                        \
+        int e = 0, nw = N - N % W;                                                                           \
+        for (; e + 4 <= M; e += 4) {                                                                         \
+            int j = 0;                                                                                       \
+            for (; j + 2 * W <= nw; j += 2 * W) GEMM_TILE(VT, W, 4, 2);                                      \
+            for (; j < nw; j += W) GEMM_TILE(VT, W, 4, 1);                                                   \
+        }                                                                                                    \
+        for (; e < M; e++) {                                                                                 \
+            int j = 0;                                                                                       \
+            for (; j + 2 * W <= nw; j += 2 * W) GEMM_TILE(VT, W, 1, 2);                                      \
+            for (; j < nw; j += W) GEMM_TILE(VT, W, 1, 1);                                                   \
+        }                                                                                                    \
+        for (int r = 0; r < M && nw < N; r++) /* columns past the last whole vector */                       \
+            for (int j = nw; j < N; j++) {                                                                   \
+                float acc = C[(size_t)r * (size_t)ldc + (size_t)j];                                          \
+                for (int k = 0; k < K; k++)                                                                  \
                     acc += A[(size_t)r * (size_t)lda + (size_t)k] * Bm[(size_t)k * (size_t)ldb + (size_t)j]; \
-                C[(size_t)r * (size_t)ldc + (size_t)j] = acc;                                      \
-            }                                                                                      \
+                C[(size_t)r * (size_t)ldc + (size_t)j] = acc;                                                \
+            }                                                                                                \
     }
 
 typedef float tn_v8 __attribute__((vector_size(32), aligned(4)));
@@ -257,16 +257,16 @@ typedef float tn_v16 __attribute__((vector_size(64), aligned(4)));
 #if defined(__GNUC__) && defined(__x86_64__) && defined(NN_HAVE_X86_KERNELS)
 __attribute__((target("avx512f,fma"))) static void gemm_acc16(int M, int K, int N, const float *A, int lda,
                                                               const float *Bm, int ldb, float *C, int ldc)
-GEMM_BODY(tn_v16, 16)
-__attribute__((target("avx2,fma"))) static void gemm_acc8(int M, int K, int N, const float *A, int lda,
-                                                          const float *Bm, int ldb, float *C, int ldc)
-GEMM_BODY(tn_v8, 8)
+    GEMM_BODY(tn_v16, 16)
+        __attribute__((target("avx2,fma"))) static void gemm_acc8(int M, int K, int N, const float *A, int lda,
+                                                                  const float *Bm, int ldb, float *C, int ldc)
+            GEMM_BODY(tn_v8, 8)
 #define HAVE_GEMM_ACC 1
 #endif
 
-/* C[M][N] += A[M][K] B[K][N] (row-major, strides lda, ldb, ldc). */
-static void gemm_acc(const nn_tnet *net, int M, int K, int N, const float *A, int lda, const float *Bm, int ldb,
-                     float *C, int ldc)
+    /* C[M][N] += A[M][K] B[K][N] (row-major, strides lda, ldb, ldc). */
+    static void gemm_acc(const nn_tnet *net, int M, int K, int N, const float *A, int lda, const float *Bm, int ldb,
+                         float *C, int ldc)
 {
 #ifdef HAVE_GEMM_ACC
     if (net->vw == 16) {
@@ -287,7 +287,8 @@ static void gemm_acc(const nn_tnet *net, int M, int K, int N, const float *A, in
 static void transpose(int rows, int cols, const float *src, int lds, float *dst, int ldd)
 {
     for (int r = 0; r < rows; r++)
-        for (int c = 0; c < cols; c++) dst[(size_t)c * (size_t)ldd + (size_t)r] = src[(size_t)r * (size_t)lds + (size_t)c];
+        for (int c = 0; c < cols; c++)
+            dst[(size_t)c * (size_t)ldd + (size_t)r] = src[(size_t)r * (size_t)lds + (size_t)c];
 }
 
 /* ---- layer 0's input: audio and conditioning ---------------------------------------------- */
@@ -342,9 +343,7 @@ static void rec_forward(const nn_tnet *net, int l, const tn_rec_view *W, int B, 
         memcpy(h, h_prev, (size_t)B * (size_t)Hp * sizeof *h);
         net->k->gru_fwd((size_t)B, Hp, P, h, s);
         break;
-    case NN_CELL_RNN:
-        net->k->rnn_fwd((size_t)B, Hp, P, h);
-        break;
+    case NN_CELL_RNN: net->k->rnn_fwd((size_t)B, Hp, P, h); break;
     }
 }
 
@@ -410,25 +409,21 @@ static void rec_backward_weights(const nn_tnet *net, int l, tn_rec_view *G, int 
 /* ---- dense head over the whole window ------------------------------------------------------ */
 
 /* in [N][in] (row stride ldin) -> z [N][out] = act(in W + b). */
-static void dense_forward(const nn_tnet *net, int d, const tn_dense_view *W, int N, const float *in, int ldin,
-                          float *z)
+static void dense_forward(const nn_tnet *net, int d, const tn_dense_view *W, int N, const float *in, int ldin, float *z)
 {
     const tn_dense_shape *D = &net->dense[d];
     for (int i = 0; i < N; i++) memcpy(z + (size_t)i * (size_t)D->out, W->b, (size_t)D->out * sizeof *z);
-    if (D->out == 1)
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, N, D->in, 1.0f, in, ldin, W->w, 1, 1.0f, z, 1);
+    if (D->out == 1) cblas_sgemv(CblasRowMajor, CblasNoTrans, N, D->in, 1.0f, in, ldin, W->w, 1, 1.0f, z, 1);
     else
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, D->out, D->in, 1.0f, in, ldin, W->w, D->out,
-                    1.0f, z, D->out);
-    if (D->act != NN_ACT_LINEAR)
-        net->k->act_fwd(D->act, nn_round_up((size_t)N * (size_t)D->out, (size_t)net->vw), z);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, D->out, D->in, 1.0f, in, ldin, W->w, D->out, 1.0f, z,
+                    D->out);
+    if (D->act != NN_ACT_LINEAR) net->k->act_fwd(D->act, nn_round_up((size_t)N * (size_t)D->out, (size_t)net->vw), z);
 }
 
 /* dz [N][out]: dL/dz (turned into dL/d(pre-activation) in place); adds dW, db; writes
  * din [N][in] (row stride lddin) unless din is NULL. */
-static void dense_backward(const nn_tnet *net, int d, const tn_dense_view *W, tn_dense_view *G, int N,
-                           const float *in, int ldin, const float *z, float *dz, float *din, int lddin,
-                           const float *ones)
+static void dense_backward(const nn_tnet *net, int d, const tn_dense_view *W, tn_dense_view *G, int N, const float *in,
+                           int ldin, const float *z, float *dz, float *din, int lddin, const float *ones)
 {
     const tn_dense_shape *D = &net->dense[d];
     if (D->act != NN_ACT_LINEAR)
@@ -438,8 +433,8 @@ static void dense_backward(const nn_tnet *net, int d, const tn_dense_view *W, tn
     cblas_sgemv(CblasRowMajor, CblasTrans, N, D->out, 1.0f, dz, D->out, ones, 1, 1.0f, G->b, 1);
     if (!din) return;
     for (int i = 0; i < N; i++) memset(din + (size_t)i * (size_t)lddin, 0, (size_t)D->in * sizeof *din);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, D->in, D->out, 1.0f, dz, D->out, W->w, D->out, 1.0f,
-                din, lddin);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, D->in, D->out, 1.0f, dz, D->out, W->w, D->out, 1.0f, din,
+                lddin);
 }
 
 /* ---- the whole network ------------------------------------------------------------------- */
@@ -516,7 +511,8 @@ void nn_tbatch_backward(nn_tbatch *b, const float *dy, int lddy, float *grads)
     float *dz = b->dz[0];
     int nd = net->n_dense;
     for (int t = 0; t < T; t++)
-        for (int e = 0; e < B; e++) dz[(size_t)t * (size_t)B + (size_t)e] = dy[(size_t)t * (size_t)lddy + (size_t)e] * net->out_gain;
+        for (int e = 0; e < B; e++)
+            dz[(size_t)t * (size_t)B + (size_t)e] = dy[(size_t)t * (size_t)lddy + (size_t)e] * net->out_gain;
     if (nd == 0) { /* hidden size 1: the output is h itself */
         memset(b->dtop, 0, (size_t)N * (size_t)Lt->Hp * sizeof(float));
         for (int i = 0; i < N; i++) b->dtop[(size_t)i * (size_t)Lt->Hp] = dz[i];
@@ -580,6 +576,7 @@ void nn_tbatch_backward(nn_tbatch *b, const float *dy, int lddy, float *grads)
     /* layer 0's input rows and bias, accumulated over the window in g0 */
     const int gp = L0->Gp * L0->Hp, gx = L0->Gx * L0->Hp;
     for (int j = 0; j < L0->nin; j++)
-        for (int i = 0; i < gx; i++) G.rec[0].wx[(size_t)j * (size_t)gx + (size_t)i] += b->g0[(size_t)j * (size_t)gp + (size_t)i];
+        for (int i = 0; i < gx; i++)
+            G.rec[0].wx[(size_t)j * (size_t)gx + (size_t)i] += b->g0[(size_t)j * (size_t)gp + (size_t)i];
     for (int i = 0; i < gp; i++) G.rec[0].b[i] += b->g0[(size_t)L0->nin * (size_t)gp + (size_t)i];
 }

@@ -144,9 +144,11 @@ nn_tnet *nn_tnet_new(const nn_spec *spec, nn_error *err)
             for (int u = 0; u < H; u++) {
                 size_t row = (size_t)g * (size_t)H + (size_t)u;
                 for (int j = 0; j < r->in; j++)
-                    P.rec[l].wx[(size_t)j * (size_t)(L->Gx * Hp) + (size_t)(g * Hp + u)] = r->w_ih[row * (size_t)r->in + (size_t)j];
+                    P.rec[l].wx[(size_t)j * (size_t)(L->Gx * Hp) + (size_t)(g * Hp + u)] =
+                        r->w_ih[row * (size_t)r->in + (size_t)j];
                 for (int k = 0; k < H; k++)
-                    P.rec[l].wh[(size_t)k * (size_t)(L->Gh * Hp) + (size_t)(g * Hp + u)] = r->w_hh[row * (size_t)H + (size_t)k];
+                    P.rec[l].wh[(size_t)k * (size_t)(L->Gh * Hp) + (size_t)(g * Hp + u)] =
+                        r->w_hh[row * (size_t)H + (size_t)k];
                 float bi = r->b_ih[row], bh = r->b_hh ? r->b_hh[row] : 0.0f;
                 if (r->type == NN_CELL_GRU && g == 2) {
                     P.rec[l].b[2 * Hp + u] = bi; /* nx */
@@ -194,7 +196,7 @@ float *nn_tnet_moment2(nn_tnet *net) { return net->v; }
 typedef struct {
     size_t *idx;
     size_t count;
-    size_t want;     /* for naming: the index looked for */
+    size_t want; /* for naming: the index looked for */
     char *buf;
     size_t len;
     int found;
@@ -295,9 +297,11 @@ nn_status nn_tnet_to_spec(const nn_tnet *net, nn_spec *s, nn_error *err)
             for (int u = 0; u < H; u++) {
                 size_t row = (size_t)g * (size_t)H + (size_t)u;
                 for (int j = 0; j < r->in; j++)
-                    r->w_ih[row * (size_t)r->in + (size_t)j] = P.rec[l].wx[(size_t)j * (size_t)(L->Gx * Hp) + (size_t)(g * Hp + u)];
+                    r->w_ih[row * (size_t)r->in + (size_t)j] =
+                        P.rec[l].wx[(size_t)j * (size_t)(L->Gx * Hp) + (size_t)(g * Hp + u)];
                 for (int k = 0; k < H; k++)
-                    r->w_hh[row * (size_t)H + (size_t)k] = P.rec[l].wh[(size_t)k * (size_t)(G * Hp) + (size_t)(g * Hp + u)];
+                    r->w_hh[row * (size_t)H + (size_t)k] =
+                        P.rec[l].wh[(size_t)k * (size_t)(G * Hp) + (size_t)(g * Hp + u)];
                 if (L->type == NN_CELL_GRU && g == 2) {
                     r->b_ih[row] = P.rec[l].b[2 * Hp + u];
                     r->b_hh[row] = P.rec[l].b[3 * Hp + u];

@@ -34,12 +34,12 @@
 
 typedef struct tn_rec_shape {
     nn_cell type;
-    int nin;            /* input rows of wx */
+    int nin; /* input rows of wx */
     int H, Hp;
-    int Gx, Gh, Gp;     /* slots of wx columns, of wh columns, of pre-activations */
-    int Gs;             /* slots of saved activations per element (LSTM 5, GRU 4, RNN 0) */
-    size_t wx, wh, b;   /* offsets into the arena (floats) */
-    float h0_set;       /* 1 when the spec had h0/c0 (kept, not trained) */
+    int Gx, Gh, Gp;   /* slots of wx columns, of wh columns, of pre-activations */
+    int Gs;           /* slots of saved activations per element (LSTM 5, GRU 4, RNN 0) */
+    size_t wx, wh, b; /* offsets into the arena (floats) */
+    float h0_set;     /* 1 when the spec had h0/c0 (kept, not trained) */
 } tn_rec_shape;
 
 typedef struct tn_dense_shape {
@@ -64,15 +64,15 @@ struct nn_tnet {
     const nn_kernels *k;
     int vw;
     int n_inputs, n_cond, n_rec, n_dense, skip;
-    float in_gain, out_gain;        /* linear, constants (not trained) */
+    float in_gain, out_gain; /* linear, constants (not trained) */
     float in_gain_db, out_gain_db;
     tn_rec_shape rec[NN_MAX_REC_LAYERS];
     tn_dense_shape dense[NN_MAX_DENSE_LAYERS];
     float *h0[NN_MAX_REC_LAYERS], *c0[NN_MAX_REC_LAYERS]; /* [Hp], constants; NULL = zeros */
-    size_t n;                       /* floats per array */
-    float *params, *grads, *m, *v;  /* four arrays of n floats, one allocation (mem) */
-    float *lr_scale;                /* [n]: 2 for the biases that stand for two (b_ih + b_hh), else 1 */
-    int bias_lr2;                   /* 1: apply lr_scale (as the recipe, which trains both halves) */
+    size_t n;                                             /* floats per array */
+    float *params, *grads, *m, *v;                        /* four arrays of n floats, one allocation (mem) */
+    float *lr_scale; /* [n]: 2 for the biases that stand for two (b_ih + b_hh), else 1 */
+    int bias_lr2;    /* 1: apply lr_scale (as the recipe, which trains both halves) */
     void *mem;
     float *h0mem;
 };
@@ -94,7 +94,7 @@ struct nn_tdata {
     tn_pair *pairs;
     int n_pairs, cap;
     double rate;
-    int n_cond;             /* -1 until the first pair */
+    int n_cond; /* -1 until the first pair */
     char **warnings;
     size_t n_warnings;
     char *describe;
@@ -139,8 +139,8 @@ typedef struct clip {
 
 typedef struct worker {
     nn_tbatch *tb;
-    float *grads; /* own gradient array (threads > 1), else the net's */
-    int b0, b1;   /* this window's chunk of the batch */
+    float *grads;       /* own gradient array (threads > 1), else the net's */
+    int b0, b1;         /* this window's chunk of the batch */
     float *xbuf, *ybuf; /* eval blocks */
 } worker;
 

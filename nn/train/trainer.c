@@ -78,8 +78,8 @@ json_t *tn_opts_tree(const nn_train_opts *o)
                      "weight_decay", o->weight_decay, "epochs", o->epochs, "patience", o->patience, "plateau",
                      o->plateau, "plateau_factor", o->plateau_factor, "plateau_on", o->plateau_on_val ? "val" : "train",
                      "loss_esr", o->loss.esr_weight, "loss_dc", o->loss.dc_weight, "pre_emphasis", o->loss.pre_emph,
-                     "seed", (json_int_t)o->seed, "threads", o->threads, "clip", o->clip,
-                     "schedule", o->cosine ? "cosine" : "plateau", "lr_min", o->lr_min, "twin_bias", o->twin_bias);
+                     "seed", (json_int_t)o->seed, "threads", o->threads, "clip", o->clip, "schedule",
+                     o->cosine ? "cosine" : "plateau", "lr_min", o->lr_min, "twin_bias", o->twin_bias);
 }
 
 int tn_opts_from_tree(const json_t *j, nn_train_opts *o)
@@ -88,8 +88,9 @@ int tn_opts_from_tree(const json_t *j, nn_train_opts *o)
     const char *type = NULL, *pon = NULL;
     int skip = 1;
     json_int_t seed = 0;
-    if (json_unpack((json_t *)j, "{s:s, s:i, s:i, s:b, s:F, s:i, s:i, s:i, s:F, s:F, s:i, s:i, s:i, s:F, s:s, s:F, s:F, s:F, s:I, "
-                       "s:i}",
+    if (json_unpack((json_t *)j,
+                    "{s:s, s:i, s:i, s:b, s:F, s:i, s:i, s:i, s:F, s:F, s:i, s:i, s:i, s:F, s:s, s:F, s:F, s:F, s:I, "
+                    "s:i}",
                     "type", &type, "layers", &o->layers, "hidden", &o->hidden, "skip", &skip, "segment", &o->segment,
                     "warmup", &o->warmup, "step", &o->step, "batch", &o->batch, "lr", &o->lr, "weight_decay",
                     &o->weight_decay, "epochs", &o->epochs, "patience", &o->patience, "plateau", &o->plateau,
@@ -112,7 +113,6 @@ int tn_opts_from_tree(const json_t *j, nn_train_opts *o)
 }
 
 /* ---- a tiny worker pool: run fn(arg, worker) on every worker, the caller being worker 0 -------- */
-
 
 
 static void *pool_main(void *v)
@@ -348,8 +348,8 @@ nn_trainer *nn_trainer_new(const nn_train_opts *o, nn_tdata *data, const nn_spec
     nn_spec fresh;
     const nn_spec *spec = init;
     if (!spec) {
-        nn_status st = nn_spec_init_random(&fresh, o->type, o->layers, o->hidden, nn_tdata_num_cond(data),
-                                           o->skip, o->seed);
+        nn_status st = nn_spec_init_random(&fresh, o->type, o->layers, o->hidden, nn_tdata_num_cond(data), o->skip,
+                                           o->seed);
         if (st != NN_OK) {
             nn_fail(err, st, "trainer", "cannot make a %s network of %d x %d (1..%d layers, 1..%d units)",
                     nn_cell_name(o->type), o->layers, o->hidden, NN_MAX_REC_LAYERS, NN_MAX_HIDDEN);
@@ -413,8 +413,8 @@ static void shuffle(nn_trainer *t, int epoch)
 }
 
 /* Returns 1 when stopped by *stop. */
-static int train_epoch(nn_trainer *t, int epoch, volatile int *stop, nn_train_progress_fn fn, void *ctx,
-                       double t_start, double *mean_loss, double *mean_gnorm)
+static int train_epoch(nn_trainer *t, int epoch, volatile int *stop, nn_train_progress_fn fn, void *ctx, double t_start,
+                       double *mean_loss, double *mean_gnorm)
 {
     double gnorm_sum = 0;
     const nn_train_opts *o = &t->o;
@@ -605,8 +605,8 @@ static int params_finite(const nn_tnet *net)
     return acc == 0.0f;
 }
 
-nn_status nn_trainer_run(nn_trainer *t, const char *checkpoint, volatile int *stop, nn_train_progress_fn fn,
-                         void *ctx, nn_error *err)
+nn_status nn_trainer_run(nn_trainer *t, const char *checkpoint, volatile int *stop, nn_train_progress_fn fn, void *ctx,
+                         nn_error *err)
 {
     const nn_train_opts *o = &t->o;
     double t_start = now_s();

@@ -55,12 +55,18 @@ static void setup(void)
     if (d) snprintf(dir, sizeof dir, "%s", d);
     if (!f) return;
     if (!strcmp(f, "count")) mode = F_COUNT;
-    else if (sscanf(f, "kill-write:%ld:%lf", &target, &fraction) == 2) mode = F_KILL_WRITE;
-    else if (sscanf(f, "kill-renamed:%ld", &target) == 1) mode = F_KILL_RENAMED;
-    else if (sscanf(f, "kill-rename:%ld", &target) == 1) mode = F_KILL_RENAME;
-    else if (sscanf(f, "enospc:%ld", &target) == 1) mode = F_ENOSPC;
-    else if (!strncmp(f, "eacces:", 7)) mode = F_EACCES, snprintf(name, sizeof name, "%s", f + 7);
-    else if (!strncmp(f, "eio:", 4)) mode = F_EIO, snprintf(name, sizeof name, "%s", f + 4);
+    else if (sscanf(f, "kill-write:%ld:%lf", &target, &fraction) == 2)
+        mode = F_KILL_WRITE;
+    else if (sscanf(f, "kill-renamed:%ld", &target) == 1)
+        mode = F_KILL_RENAMED;
+    else if (sscanf(f, "kill-rename:%ld", &target) == 1)
+        mode = F_KILL_RENAME;
+    else if (sscanf(f, "enospc:%ld", &target) == 1)
+        mode = F_ENOSPC;
+    else if (!strncmp(f, "eacces:", 7))
+        mode = F_EACCES, snprintf(name, sizeof name, "%s", f + 7);
+    else if (!strncmp(f, "eio:", 4))
+        mode = F_EIO, snprintf(name, sizeof name, "%s", f + 4);
 }
 
 static int in_dir(const char *path)
@@ -166,7 +172,7 @@ ssize_t read(int fd, void *buf, size_t len)
             }
         }
     }
-    return REAL(ssize_t (*)(int, void *, size_t), "read")(fd, buf, len);
+    return REAL(ssize_t(*)(int, void *, size_t), "read")(fd, buf, len);
 }
 
 /* ---- Writing ---------------------------------------------------------------------------------- */
@@ -174,7 +180,7 @@ ssize_t read(int fd, void *buf, size_t len)
 ssize_t write(int fd, const void *buf, size_t len)
 {
     setup();
-    ssize_t (*real)(int, const void *, size_t) = REAL(ssize_t (*)(int, const void *, size_t), "write");
+    ssize_t (*real)(int, const void *, size_t) = REAL(ssize_t(*)(int, const void *, size_t), "write");
     char path[PATH_MAX];
     if (mode <= F_NONE || fd <= 2 || !fd_in_dir(fd, path, sizeof path)) return real(fd, buf, len);
     writes++;

@@ -88,7 +88,8 @@ static void make_recordings(const char *in, const char *out, double seconds, int
     }
     float *xi = malloc(n * (size_t)channels * sizeof(float)), *yi = malloc(n * (size_t)channels * sizeof(float));
     for (size_t i = 0; i < n; i++)
-        for (int c = 0; c < channels; c++) xi[i * (size_t)channels + (size_t)c] = x[i], yi[i * (size_t)channels + (size_t)c] = y[i];
+        for (int c = 0; c < channels; c++)
+            xi[i * (size_t)channels + (size_t)c] = x[i], yi[i * (size_t)channels + (size_t)c] = y[i];
     if ((in && wav_write(in, channels, rate, n, xi)) || (out && wav_write(out, channels, rate, n, yi))) {
         fprintf(stderr, "cannot write %s\n", in);
         exit(1);
@@ -132,7 +133,8 @@ static void spawn(Proc *p, const char *const *args, const char *const *env)
 static int reap(Proc *p)
 {
     int st = 0;
-    while (waitpid(p->pid, &st, 0) < 0 && errno == EINTR) {}
+    while (waitpid(p->pid, &st, 0) < 0 && errno == EINTR) {
+    }
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
@@ -294,7 +296,8 @@ static void *watcher(void *arg)
             } else if (e >= 0) {
                 atomic_fetch_add(&w->ckpts_seen, 1);
                 int m = atomic_load(&w->max_epochs);
-                while (e > m && !atomic_compare_exchange_weak(&w->max_epochs, &m, e)) {}
+                while (e > m && !atomic_compare_exchange_weak(&w->max_epochs, &m, e)) {
+                }
             }
         }
         if (access(w->model, F_OK) == 0) {
@@ -326,9 +329,9 @@ static void test_kill(void)
     scratch_path(count, "count.txt");
     char ep[16];
     snprintf(ep, sizeof ep, "%d", epochs);
-    const char *args[] = {"--input", in_wav, "--target", out_wav, "--hidden", "8", "--segment", "0.25", "--warmup", "100",
-                          "--step", "500", "--batch", "8", "--epochs", ep, "--patience", "0", "-o", model,
-                          "--log", logf, NULL, NULL};
+    const char *args[] = {"--input",    in_wav, "--target", out_wav, "--hidden", "8",  "--segment", "0.25",
+                          "--warmup",   "100",  "--step",   "500",   "--batch",  "8",  "--epochs",  ep,
+                          "--patience", "0",    "-o",       model,   "--log",    logf, NULL,        NULL};
     const int resume_at = 22; /* where "--resume" goes */
 
     /* The uninterrupted run: its model, its length, and how many writes and renames it makes. */
@@ -347,8 +350,8 @@ static void test_kill(void)
     char *c = slurp(count);
     sscanf(c, "writes %ld renames %ld", &writes, &renames);
     free(c);
-    CHECK(writes >= 2 * epochs && renames == epochs + 1, "the uninterrupted run made %ld writes and %ld renames", writes,
-          renames);
+    CHECK(writes >= 2 * epochs && renames == epochs + 1, "the uninterrupted run made %ld writes and %ld renames",
+          writes, renames);
     if (writes < 2 || renames < 1 || rename(model, ref)) {
         CHECK(0, "no model from the uninterrupted run");
         return;
@@ -380,8 +383,8 @@ static void test_kill(void)
         kind = kind == 4 ? 4 : kind < 40 ? 0 : kind < 65 ? 1 : kind < 80 ? 2 : kind < 95 ? 3 : 4;
         char fault[64] = "";
         if (kind == 1)
-            snprintf(fault, sizeof fault, "FAULT=kill-write:%ld:%.3f", 1 + (long)rng_below(&rng, (uint32_t)(left * writes_per_file)),
-                     rng_01(&rng));
+            snprintf(fault, sizeof fault, "FAULT=kill-write:%ld:%.3f",
+                     1 + (long)rng_below(&rng, (uint32_t)(left * writes_per_file)), rng_01(&rng));
         if (kind == 2) snprintf(fault, sizeof fault, "FAULT=kill-rename:%d", 1 + (int)rng_below(&rng, (uint32_t)left));
         if (kind == 3) snprintf(fault, sizeof fault, "FAULT=kill-renamed:%d", 1 + (int)rng_below(&rng, (uint32_t)left));
         const char *env[] = {env_dir, preload, fault[0] ? fault : NULL, NULL};
@@ -403,7 +406,8 @@ static void test_kill(void)
             char want[64];
             snprintf(want, sizeof want, "after epoch %d\n", before);
             const char *said = strstr(e, "resuming ");
-            CHECK(!said || strstr(said, want), "run %d: the checkpoint held %d epochs, but: %.200s", runs, before, said);
+            CHECK(!said || strstr(said, want), "run %d: the checkpoint held %d epochs, but: %.200s", runs, before,
+                  said);
             resumes_checked += said != NULL;
         }
         CHECK(killed || code == 0, "run %d ended with exit %d: %.300s", runs, code, e);
@@ -442,8 +446,10 @@ static void test_kill(void)
                 last = e > last ? e : last;
                 json_decref(j);
             }
-            CHECK(log && whole == lines && ordered && lines <= epochs, "round %d: the log has %d lines, %d whole, for %d "
-                  "epochs%s", rounds + 1, lines, whole, epochs, ordered ? "" : ", not in order");
+            CHECK(log && whole == lines && ordered && lines <= epochs,
+                  "round %d: the log has %d lines, %d whole, for %d "
+                  "epochs%s",
+                  rounds + 1, lines, whole, epochs, ordered ? "" : ", not in order");
             log_lost += epochs - lines;
             free(log);
             finished++, rounds++;
@@ -455,17 +461,20 @@ static void test_kill(void)
     }
     atomic_store(&w.stop, true);
     pthread_join(wt, NULL);
-    CHECK(atomic_load(&w.bad) == 0, "%lu times a file in the output folder was not whole (first: %s)", atomic_load(&w.bad),
-          w.first_bad);
-    printf("%d kills in %d runs (%d rounds from nothing to the finished model, each equal to the uninterrupted run's):\n",
-           kills, runs, rounds);
+    CHECK(atomic_load(&w.bad) == 0, "%lu times a file in the output folder was not whole (first: %s)",
+          atomic_load(&w.bad), w.first_bad);
+    printf(
+        "%d kills in %d runs (%d rounds from nothing to the finished model, each equal to the uninterrupted run's):\n",
+        kills, runs, rounds);
     for (int k = 0; k < 4; k++) printf("  %3d killed %s\n", by_kind[k], kind_name[k]);
     printf("  %3d runs not killed (finished, or the kill came too late); %d resumes said where they started\n",
            by_kind[4], resumes_checked);
     printf("  a killed write leaves its temporary file (<file>.tmp.XXXXXX, never the file itself): at most %d "
-           "in the folder at once\n", max_temps);
+           "in the folder at once\n",
+           max_temps);
     printf("  the --log file lost %d epoch lines in all (the lines of a killed run are in stdio's buffer; a resumed "
-           "run appends)\n", log_lost);
+           "run appends)\n",
+           log_lost);
     printf("the watcher looked %lu times: %lu checkpoints and %lu models seen, all whole; %lu not\n",
            atomic_load(&w.looks), atomic_load(&w.ckpts_seen), atomic_load(&w.models_seen), atomic_load(&w.bad));
     free(ref_weights);
@@ -473,8 +482,9 @@ static void test_kill(void)
 
 /* ---- disk ------------------------------------------------------------------------------------------ */
 
-#define SMALL_RUN "--input", in_wav, "--target", out_wav, "--hidden", "8", "--segment", "0.25", "--warmup", "100", \
-                  "--step", "500", "--batch", "8", "--patience", "0", "--quiet"
+#define SMALL_RUN                                                                                                     \
+    "--input", in_wav, "--target", out_wav, "--hidden", "8", "--segment", "0.25", "--warmup", "100", "--step", "500", \
+        "--batch", "8", "--patience", "0", "--quiet"
 
 /* The last line of a text (without its newline), in `line`. */
 static void last_line(const char *text, char *line, size_t cap)
@@ -548,8 +558,10 @@ static void test_disk(void)
               "disk full at write %ld: %d temporary files left", n, temps);
         int epochs_kept = access(ckpt, F_OK) == 0 ? checkpoint_epochs(ckpt, why, sizeof why) : 0;
         CHECK(epochs_kept >= 0, "disk full at write %ld: the checkpoint is damaged: %s", n, why);
-        CHECK(epochs_kept <= (int)(n - 1) / 2, "disk full at write %ld: the checkpoint holds %d epochs", n, epochs_kept);
-        if (access(model, F_OK) == 0) CHECK(model_loads(model, why, sizeof why), "disk full at write %ld: the model: %s", n, why);
+        CHECK(epochs_kept <= (int)(n - 1) / 2, "disk full at write %ld: the checkpoint holds %d epochs", n,
+              epochs_kept);
+        if (access(model, F_OK) == 0)
+            CHECK(model_loads(model, why, sizeof why), "disk full at write %ld: the model: %s", n, why);
         if (n == 1) printf("disk full at the first write: %s\n", line);
         free(err);
 
@@ -558,11 +570,14 @@ static void test_disk(void)
         args[resume_at] = resume ? "--resume" : NULL;
         code = run(args, NULL, &err);
         runs++, resumed += resume;
-        CHECK(code == 0, "after the disk was full at write %ld, %s: exit %d: %s", n, resume ? "--resume" : "a new run", code, err);
+        CHECK(code == 0, "after the disk was full at write %ld, %s: exit %d: %s", n, resume ? "--resume" : "a new run",
+              code, err);
         free(err);
         char *mw = model_weights(model);
-        CHECK(mw && ref_weights && !strcmp(mw, ref_weights), "disk full at write %ld, then %s: the model differs from the "
-              "uninterrupted run's", n, resume ? "resumed" : "run again");
+        CHECK(mw && ref_weights && !strcmp(mw, ref_weights),
+              "disk full at write %ld, then %s: the model differs from the "
+              "uninterrupted run's",
+              n, resume ? "resumed" : "run again");
         free(mw);
         empty_dir(dir);
     }
@@ -623,8 +638,9 @@ static void test_inputs(void)
     make_recordings(tiny_in, tiny_out, 0.05, 1, RATE, 3);
     char preload[PATH_CAP + 16];
     snprintf(preload, sizeof preload, "LD_PRELOAD=%s", inject);
-#define TRAIN(IN, OUT) {"--input", IN, "--target", OUT, "--hidden", "8", "--segment", "0.25", "--warmup", "100", \
-                        "--step", "500", "--batch", "8", "--epochs", "3", "--quiet", "-o", model, "--log", logf, NULL}
+#define TRAIN(IN, OUT)                                                                                            \
+    {"--input", IN,  "--target", OUT, "--hidden", "8",  "--segment", "0.25",  "--warmup", "100", "--step", "500", \
+     "--batch", "8", "--epochs", "3", "--quiet",  "-o", model,       "--log", logf,       NULL}
     {
         const char *a[] = TRAIN(in_wav, rate);
         refused("target of another sample rate", a, NULL, rate);
@@ -739,7 +755,8 @@ static void test_paths(const char *which)
     if (flag) a[n++] = flag, a[n++] = flag[2] == 'c' && path_model == bad ? ckpt : bad;
     a[n] = NULL;
     char what[64];
-    snprintf(what, sizeof what, "%s path %s", which, strcmp(which, "model_folder") ? "in a missing folder" : "a folder");
+    snprintf(what, sizeof what, "%s path %s", which,
+             strcmp(which, "model_folder") ? "in a missing folder" : "a folder");
     refused(what, a, NULL, bad);
 }
 
@@ -756,8 +773,10 @@ int main(int argc, char **argv)
     const char *scenario = argv[3];
     for (int i = 4 + !strcmp(argv[3], "paths"); i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--kills")) kills_wanted = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--epochs")) epochs = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--seed")) seed = (uint64_t)atoll(argv[i + 1]);
+        else if (!strcmp(argv[i], "--epochs"))
+            epochs = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--seed"))
+            seed = (uint64_t)atoll(argv[i + 1]);
     }
     char *hargv[] = {argv[0], argv[1], NULL};
     harness_init(2, hargv);
@@ -767,9 +786,12 @@ int main(int argc, char **argv)
     scratch_path(out_wav, "out.wav");
     make_recordings(in_wav, out_wav, 4.0, 1, RATE, 3);
     if (!strcmp(scenario, "kill")) test_kill();
-    else if (!strcmp(scenario, "disk")) test_disk();
-    else if (!strcmp(scenario, "inputs")) test_inputs();
-    else if (!strcmp(scenario, "paths") && argc > 4) test_paths(argv[4]);
+    else if (!strcmp(scenario, "disk"))
+        test_disk();
+    else if (!strcmp(scenario, "inputs"))
+        test_inputs();
+    else if (!strcmp(scenario, "paths") && argc > 4)
+        test_paths(argv[4]);
     else {
         fprintf(stderr, "test_train_faults: no scenario '%s'\n", scenario);
         return 2;

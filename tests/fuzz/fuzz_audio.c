@@ -41,8 +41,8 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define MAX_SAMPLES 16384   /* frames x channels rendered at the file's rate */
-#define MAX_RESAMPLED 8192  /* frames x channels at the model's rate, when resampling */
+#define MAX_SAMPLES 16384  /* frames x channels rendered at the file's rate */
+#define MAX_RESAMPLED 8192 /* frames x channels at the model's rate, when resampling */
 
 static nn_model *model;
 static int verbose; /* RNNFX_FUZZ_VERBOSE=1: one line per input, what became of it */
@@ -67,8 +67,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static void check_error(const nn_error *err, const char *name, const char *what)
 {
     size_t n = strlen(name);
-    if (!err->msg[0] || strchr(err->msg, '\n') || strncmp(err->msg, name, n) != 0 || strncmp(err->msg + n, ": ", 2) != 0 ||
-        !err->msg[n + 2])
+    if (!err->msg[0] || strchr(err->msg, '\n') || strncmp(err->msg, name, n) != 0 ||
+        strncmp(err->msg + n, ": ", 2) != 0 || !err->msg[n + 2])
         die(what, err->msg[0] ? err->msg : "(empty error message)");
     if (err->status == NN_OK) die(what, "an error with status NN_OK");
 }
@@ -123,7 +123,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rnnfx_render(model, &in1, &o, &out, &info, name, &err) != NN_OK) {
         check_error(&err, name, "render (resampled) error");
     } else {
-        if (info.resampled != (nn_model_sample_rate(model) != in1.rate)) die("render (resampled)", "resampled when the rates agree, or not when not");
+        if (info.resampled != (nn_model_sample_rate(model) != in1.rate))
+            die("render (resampled)", "resampled when the rates agree, or not when not");
         check_output(&in1, &out, in1.channels, "render (resampled)");
         rnnfx_audio_free(&out);
     }
@@ -163,7 +164,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     nn_taudio y = {"fuzz_out.wav", (const float *const *)in.data, in.frames, in.channels, in.rate};
     if (nn_tdata_add(d, &x, &y, channel, NULL, 0, NN_ROLE_AUTO, &err) != NN_OK) {
         if (strncmp(err.msg, "fuzz_out.wav: ", 14) != 0) check_error(&err, "fuzz_in.wav", "training data error");
-        else check_error(&err, "fuzz_out.wav", "training data error");
+        else
+            check_error(&err, "fuzz_out.wav", "training data error");
         if (verbose) printf("training data refused: %s\n", err.msg);
     } else {
         nn_tpair_info pi;
@@ -172,8 +174,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (abs(pi.lag) > (int)(0.05 * in.rate) || !(pi.lag_corr >= -1.0001 && pi.lag_corr <= 1.0001))
             die("training data", "a lag outside the range searched, or a correlation outside -1..1");
         if (nn_tdata_split(d, NN_SPLIT_AUTO, 0.2, 0.2, &err) != NN_OK) check_error(&err, "data", "split error");
-        if (verbose) printf("training data: lag %d (correlation %.3f), %zu warnings\n", pi.lag, pi.lag_corr,
-                            nn_tdata_num_warnings(d));
+        if (verbose)
+            printf("training data: lag %d (correlation %.3f), %zu warnings\n", pi.lag, pi.lag_corr,
+                   nn_tdata_num_warnings(d));
     }
     nn_tdata_free(d);
 

@@ -73,7 +73,12 @@ static void make_data(void)
 /* Seeds: small networks of each kind, two epochs each. */
 static void write_seeds(const char *dir)
 {
-    struct { nn_cell type; int layers, hidden, threads, batch, cosine, twin; double clip; const char *name; } nets[] = {
+    struct {
+        nn_cell type;
+        int layers, hidden, threads, batch, cosine, twin;
+        double clip;
+        const char *name;
+    } nets[] = {
         {NN_CELL_LSTM, 1, 4, 1, 4, 0, 0, 0, "lstm4"},
         {NN_CELL_GRU, 2, 3, 2, 3, 0, 1, 0, "gru2x3_threads2_twin"},
         {NN_CELL_RNN, 1, 5, 1, 8, 1, 0, 0.5, "rnn5_cosine_clip"},
@@ -131,10 +136,7 @@ static void check_error(const nn_error *err, const char *path, const char *what)
 
 /* Where the round trip writes: memory (/dev/shm) when there is one - the writer syncs every file
  * it renames into place, which on a disk costs more than everything else here. */
-static const char *tmp_dir(void)
-{
-    return access("/dev/shm", W_OK) == 0 ? "/dev/shm" : P_tmpdir;
-}
+static const char *tmp_dir(void) { return access("/dev/shm", W_OK) == 0 ? "/dev/shm" : P_tmpdir; }
 
 /* The first `arrays` of parameters, Adam's two moments are zero on the padding. */
 static void check_padding(nn_tnet *net, int arrays, const char *when)

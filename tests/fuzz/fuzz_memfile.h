@@ -11,8 +11,7 @@
 
 /* Writes data[0..size) to a new memfd and its path into path[0..len); returns the descriptor.
  * A failure here is the machine's, not the input's: it aborts the run with a message. */
-static inline int fuzz_memfile(const char *name, const uint8_t *data, size_t size, char *path,
-                               size_t len)
+static inline int fuzz_memfile(const char *name, const uint8_t *data, size_t size, char *path, size_t len)
 {
     int fd = memfd_create(name, MFD_CLOEXEC);
     if (fd < 0) {

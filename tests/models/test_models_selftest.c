@@ -53,8 +53,8 @@ int main(int argc, char **argv)
             size_t samples = 0;
             CHECK(nn_model_selftest(m, &worst, &samples) == 1, "%s: no input_batch/output_batch", names[i]);
             CHECK(samples >= 1024, "%s: a self-test of only %zu samples", names[i], samples);
-            CHECK(worst <= TOLERANCE, "%s [%s]: max |ours - stored| %.3g over %zu samples (tolerance %g)",
-                  names[i], kernels[k], worst, samples, TOLERANCE);
+            CHECK(worst <= TOLERANCE, "%s [%s]: max |ours - stored| %.3g over %zu samples (tolerance %g)", names[i],
+                  kernels[k], worst, samples, TOLERANCE);
             printf("%-36s %-9s max |error| %.3g over %zu samples\n", names[i], kernels[k], worst, samples);
             runs++;
             nn_model_free(m);

@@ -13,7 +13,7 @@ typedef struct {
     int layers, hidden, n_cond, skip;
     int dense_hidden; /* 0: Dense(H -> 1); else Dense(H -> D, act) then Dense(D -> 1) */
     nn_act act;
-    int with_h0;      /* random stored initial state */
+    int with_h0; /* random stored initial state */
     float in_gain_db, out_gain_db;
 } random_model_cfg;
 

@@ -47,8 +47,8 @@ static void check_formats(void)
     nn_model *m = load("synth_keras_lstm12_cond2_gain.json", &err);
     CHECK(m, "%s", err.msg);
     if (m) {
-        CHECK(nn_model_sample_rate(m) == 44100 && nn_model_sample_rate_known(m), "rate given as the string \"44100\": %g",
-              nn_model_sample_rate(m));
+        CHECK(nn_model_sample_rate(m) == 44100 && nn_model_sample_rate_known(m),
+              "rate given as the string \"44100\": %g", nn_model_sample_rate(m));
         const nn_spec *s = nn_model_spec(m);
         CHECK(s->meta.name && !strcmp(s->meta.name, "synthetic"), "name");
         CHECK(s->meta.test_esr == 0.01, "esr %g", s->meta.test_esr);
@@ -133,8 +133,7 @@ static void check_formats(void)
             CHECK(m2 && nn_model_write_keras(m2, tmp, &err) == 0, "%s", err.msg);
             nn_model *m3 = nn_model_load_file(tmp, &err);
             CHECK(m3 && nn_model_selftest(m3, &e, &len) == 1 && len == 2048, "self-test read back");
-            if (bad)
-                CHECK(fabs(e - 0.1) < 1e-3, "a wrong output_batch is caught: %g", e);
+            if (bad) CHECK(fabs(e - 0.1) < 1e-3, "a wrong output_batch is caught: %g", e);
             else
                 CHECK(e < 1e-5, "a right output_batch passes: %g", e);
             nn_model_free(m2), nn_model_free(m3);

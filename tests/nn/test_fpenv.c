@@ -12,8 +12,7 @@ static volatile float tiny = FLT_MIN, half = 0.5f;
 
 int main(void)
 {
-#if !defined(__SSE__) && !defined(__x86_64__) && !defined(__aarch64__) && \
-    !(defined(__arm__) && defined(__ARM_FP))
+#if !defined(__SSE__) && !defined(__x86_64__) && !defined(__aarch64__) && !(defined(__arm__) && defined(__ARM_FP))
     check_skip("nn/fpenv.h has no way to flush denormals on this CPU");
 #endif
     float before = tiny * half; /* FLT_MIN / 2: a denormal in the default (IEEE) mode */

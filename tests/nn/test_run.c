@@ -42,20 +42,13 @@ static void describe(char *buf, size_t cap, const random_model_cfg *c)
 }
 
 static const random_model_cfg configs[] = {
-    {NN_CELL_LSTM, 1, 8, 0, 1, 0, NN_ACT_LINEAR, 0, 0, 0},
-    {NN_CELL_LSTM, 1, 16, 0, 0, 0, NN_ACT_LINEAR, 1, 0, 0},
-    {NN_CELL_LSTM, 1, 1, 0, 1, 0, NN_ACT_LINEAR, 0, 0, 0},
-    {NN_CELL_LSTM, 2, 13, 1, 1, 0, NN_ACT_LINEAR, 1, 6, -3},
-    {NN_CELL_LSTM, 3, 20, 2, 0, 8, NN_ACT_TANH, 0, 0, 0},
-    {NN_CELL_LSTM, 1, 40, 0, 1, 0, NN_ACT_LINEAR, 0, 0, 0},
-    {NN_CELL_LSTM, 1, 80, 3, 1, 0, NN_ACT_LINEAR, 0, -6, 2},
-    {NN_CELL_GRU, 1, 8, 0, 1, 8, NN_ACT_SIGMOID, 0, 0, 0},
-    {NN_CELL_GRU, 1, 12, 0, 0, 0, NN_ACT_LINEAR, 1, 0, 0},
-    {NN_CELL_GRU, 2, 16, 1, 1, 0, NN_ACT_LINEAR, 0, 3, 0},
-    {NN_CELL_GRU, 1, 33, 2, 1, 5, NN_ACT_RELU, 1, 0, 0},
-    {NN_CELL_GRU, 1, 64, 0, 1, 0, NN_ACT_LINEAR, 0, 0, 0},
-    {NN_CELL_RNN, 1, 3, 0, 1, 0, NN_ACT_LINEAR, 0, 0, 0},
-    {NN_CELL_RNN, 2, 24, 1, 0, 4, NN_ACT_TANH, 1, 0, 0},
+    {NN_CELL_LSTM, 1, 8, 0, 1, 0, NN_ACT_LINEAR, 0, 0, 0},   {NN_CELL_LSTM, 1, 16, 0, 0, 0, NN_ACT_LINEAR, 1, 0, 0},
+    {NN_CELL_LSTM, 1, 1, 0, 1, 0, NN_ACT_LINEAR, 0, 0, 0},   {NN_CELL_LSTM, 2, 13, 1, 1, 0, NN_ACT_LINEAR, 1, 6, -3},
+    {NN_CELL_LSTM, 3, 20, 2, 0, 8, NN_ACT_TANH, 0, 0, 0},    {NN_CELL_LSTM, 1, 40, 0, 1, 0, NN_ACT_LINEAR, 0, 0, 0},
+    {NN_CELL_LSTM, 1, 80, 3, 1, 0, NN_ACT_LINEAR, 0, -6, 2}, {NN_CELL_GRU, 1, 8, 0, 1, 8, NN_ACT_SIGMOID, 0, 0, 0},
+    {NN_CELL_GRU, 1, 12, 0, 0, 0, NN_ACT_LINEAR, 1, 0, 0},   {NN_CELL_GRU, 2, 16, 1, 1, 0, NN_ACT_LINEAR, 0, 3, 0},
+    {NN_CELL_GRU, 1, 33, 2, 1, 5, NN_ACT_RELU, 1, 0, 0},     {NN_CELL_GRU, 1, 64, 0, 1, 0, NN_ACT_LINEAR, 0, 0, 0},
+    {NN_CELL_RNN, 1, 3, 0, 1, 0, NN_ACT_LINEAR, 0, 0, 0},    {NN_CELL_RNN, 2, 24, 1, 0, 4, NN_ACT_TANH, 1, 0, 0},
     {NN_CELL_RNN, 4, 17, 0, 1, 0, NN_ACT_LINEAR, 0, 0, 0},
 };
 

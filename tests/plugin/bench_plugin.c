@@ -43,7 +43,8 @@ static double median(double *v, int n)
 static float *signal(size_t n)
 {
     float *x = malloc(n * sizeof(float));
-    for (size_t i = 0; i < n; i++) x[i] = 0.3f * (float)sin(2 * M_PI * 110.0 * i / RATE) * (float)exp(-(double)(i % 24000) / 12000.0);
+    for (size_t i = 0; i < n; i++)
+        x[i] = 0.3f * (float)sin(2 * M_PI * 110.0 * i / RATE) * (float)exp(-(double)(i % 24000) / 12000.0);
     return x;
 }
 
@@ -65,7 +66,7 @@ static double plugin_pass(Host *h, Mode mode, const char *path, const char *othe
         const float *in[2] = {x + off, x + off};
         float *out[2] = {y + off, y + off};
         if (mode == SWAPPING && off % (4 * BLOCK) == 0) { /* a fade (960) nearly always runs */
-            double a = now(); /* the load itself is the worker's: not counted */
+            double a = now();                             /* the load itself is the worker's: not counted */
             host_send_model(h, (off / (4 * BLOCK)) % 2 ? path : other);
             host_run(h, in, out, 0);
             host_work(h);
@@ -116,8 +117,7 @@ int main(void)
     size_t n = (size_t)(SECONDS * RATE) / BLOCK * BLOCK;
     float *x = signal(n), *y = malloc(n * sizeof(float));
 
-    printf("plugin cost, ns per sample per channel (blocks of %d, median of %d runs of %d s)\n", BLOCK, RUNS,
-           SECONDS);
+    printf("plugin cost, ns per sample per channel (blocks of %d, median of %d runs of %d s)\n", BLOCK, RUNS, SECONDS);
     printf("%-34s %10s %10s %8s\n", "case", "nn_run", "plugin", "ratio");
     struct {
         const char *label, *uri, *model, *other;

@@ -81,8 +81,8 @@ typedef struct {
     const LilvPort *port;
     const char *symbol;
     bool audio, control, atom, input;
-    float value;                /* control ports */
-    LV2_Atom_Sequence *seq;     /* atom ports */
+    float value;            /* control ports */
+    LV2_Atom_Sequence *seq; /* atom ports */
 } Port;
 
 struct Host {
@@ -236,7 +236,8 @@ static LV2_Worker_Status schedule_work(LV2_Worker_Schedule_Handle handle, uint32
 static LV2_Worker_Status schedule_state_work(LV2_Worker_Schedule_Handle handle, uint32_t size, const void *data)
 {
     Host *h = handle;
-    if (h->mode == WORKER_THREAD) return ring_write(h->state_requests, size, data) ? LV2_WORKER_SUCCESS : LV2_WORKER_ERR_NO_SPACE;
+    if (h->mode == WORKER_THREAD)
+        return ring_write(h->state_requests, size, data) ? LV2_WORKER_SUCCESS : LV2_WORKER_ERR_NO_SPACE;
     do_work(h, respond_queue, size, data);
     return LV2_WORKER_SUCCESS;
 }
@@ -248,8 +249,10 @@ static void *worker_thread(void *arg)
         bool did = false;
         long size;
         atomic_store(&h->busy, 1);
-        while ((size = ring_read(h->requests, h->work_buf)) >= 0) do_work(h, respond_queue, (uint32_t)size, h->work_buf), did = true;
-        while ((size = ring_read(h->state_requests, h->work_buf)) >= 0) do_work(h, respond_queue, (uint32_t)size, h->work_buf), did = true;
+        while ((size = ring_read(h->requests, h->work_buf)) >= 0)
+            do_work(h, respond_queue, (uint32_t)size, h->work_buf), did = true;
+        while ((size = ring_read(h->state_requests, h->work_buf)) >= 0)
+            do_work(h, respond_queue, (uint32_t)size, h->work_buf), did = true;
         atomic_store(&h->busy, 0);
         if (!did) {
             struct timespec ts = {0, 200000};
@@ -285,7 +288,8 @@ void host_set(Host *h, const char *symbol, float value)
 {
     Port *p = port_by_symbol(h, symbol);
     if (p && p->control) p->value = value;
-    else fprintf(stderr, "host: no control port '%s'\n", symbol);
+    else
+        fprintf(stderr, "host: no control port '%s'\n", symbol);
 }
 
 float host_get(const Host *h, const char *symbol)
@@ -346,7 +350,8 @@ static void read_notify(Host *h)
 {
     LV2_Atom_Sequence *seq = h->ports[h->notify_out].seq;
     if (seq->atom.type != h->atom_Sequence) return;
-    LV2_ATOM_SEQUENCE_FOREACH (seq, ev) {
+    LV2_ATOM_SEQUENCE_FOREACH(seq, ev)
+    {
         if (ev->body.type != h->forge.Object) continue;
         const LV2_Atom_Object *obj = (const LV2_Atom_Object *)&ev->body;
         if (obj->body.otype != h->patch_Set) continue;
@@ -505,11 +510,12 @@ static LilvNodes *presets(Host *h)
  * next (loading a preset's resource reorders it), so an index alone would not name one preset. */
 static const LilvNode *preset_at(const LilvNodes *all, int i)
 {
-    LILV_FOREACH (nodes, it, all) {
+    LILV_FOREACH(nodes, it, all)
+    {
         const LilvNode *p = lilv_nodes_get(all, it);
         int before = 0;
-        LILV_FOREACH (nodes, jt, all)
-            if (strcmp(lilv_node_as_uri(lilv_nodes_get(all, jt)), lilv_node_as_uri(p)) < 0) before++;
+        LILV_FOREACH(nodes, jt, all)
+        if (strcmp(lilv_node_as_uri(lilv_nodes_get(all, jt)), lilv_node_as_uri(p)) < 0) before++;
         if (before == i) return p;
     }
     return NULL;
@@ -635,7 +641,8 @@ Host *host_new(const char *plugin_uri, double rate, WorkerMode mode)
     h->f_log = (LV2_Feature){LV2_LOG__log, &h->log};
     h->f_options = (LV2_Feature){LV2_OPTIONS__options, h->options};
     h->f_bounded = (LV2_Feature){LV2_BUF_SIZE__boundedBlockLength, NULL};
-    const LV2_Feature *features[] = {&h->f_map, &h->f_unmap, &h->f_schedule, &h->f_log, &h->f_options, &h->f_bounded, NULL};
+    const LV2_Feature *features[] = {&h->f_map,     &h->f_unmap, &h->f_schedule, &h->f_log, &h->f_options,
+                                     &h->f_bounded, NULL};
     memcpy(h->features, features, sizeof features);
 
     h->instance = lilv_plugin_instantiate(h->plugin, rate, h->features);
@@ -646,8 +653,10 @@ Host *host_new(const char *plugin_uri, double rate, WorkerMode mode)
     h->worker = lilv_instance_get_extension_data(h->instance, LV2_WORKER__interface);
 
     /* Ports */
-    LilvNode *lv2_Audio = lilv_new_uri(h->world, LILV_URI_AUDIO_PORT), *lv2_Control = lilv_new_uri(h->world, LILV_URI_CONTROL_PORT),
-             *lv2_Input = lilv_new_uri(h->world, LILV_URI_INPUT_PORT), *atom_Port = lilv_new_uri(h->world, LV2_ATOM__AtomPort);
+    LilvNode *lv2_Audio = lilv_new_uri(h->world, LILV_URI_AUDIO_PORT),
+             *lv2_Control = lilv_new_uri(h->world, LILV_URI_CONTROL_PORT),
+             *lv2_Input = lilv_new_uri(h->world, LILV_URI_INPUT_PORT),
+             *atom_Port = lilv_new_uri(h->world, LV2_ATOM__AtomPort);
     h->n_ports = lilv_plugin_get_num_ports(h->plugin);
     int n_in = 0, n_out = 0;
     float defaults[MAX_PORTS];
@@ -668,10 +677,12 @@ Host *host_new(const char *plugin_uri, double rate, WorkerMode mode)
             seq_clear_input(h, p->seq);
             lilv_instance_connect_port(h->instance, i, p->seq);
             if (p->input) h->control_in = (int)i;
-            else h->notify_out = (int)i;
+            else
+                h->notify_out = (int)i;
         } else if (p->audio) {
             if (p->input) h->audio_in[n_in++ % 2] = (int)i;
-            else h->audio_out[n_out++ % 2] = (int)i;
+            else
+                h->audio_out[n_out++ % 2] = (int)i;
         }
     }
     h->n_ch = n_in;

@@ -59,9 +59,9 @@ static void violation(const char *what, void *caller)
     abort();
 }
 
-#define CHECK(name)                                                                                \
-    do {                                                                                           \
-        if (rt_depth > 0 && !rt_paused) violation(name, __builtin_return_address(0));             \
+#define CHECK(name)                                                                   \
+    do {                                                                              \
+        if (rt_depth > 0 && !rt_paused) violation(name, __builtin_return_address(0)); \
     } while (0)
 
 /* ---- The allocator ---------------------------------------------------------------------------- */
@@ -114,8 +114,8 @@ int posix_memalign(void **out, size_t a, size_t n)
 
 /* ---- Everything else: forwarded through dlsym(RTLD_NEXT) -------------------------------------- */
 
-#define NEXT(type, name)                                                                           \
-    static type real_##name;                                                                       \
+#define NEXT(type, name)     \
+    static type real_##name; \
     if (!real_##name) *(void **)&real_##name = dlsym(RTLD_NEXT, #name)
 
 typedef int (*fn_mutex)(pthread_mutex_t *);

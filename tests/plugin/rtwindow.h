@@ -13,7 +13,7 @@
 
 void rt_enter(void);
 void rt_exit(void);
-void rt_pause(void);  /* inside the window: a synchronous worker call is allowed what run() is not */
+void rt_pause(void); /* inside the window: a synchronous worker call is allowed what run() is not */
 void rt_resume(void);
 const char *rt_checker(void); /* "RealtimeSanitizer (clang-19)", "rtcheck (interposer)", "none" */
 

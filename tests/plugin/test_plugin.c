@@ -303,10 +303,14 @@ static void test_bad_files(void)
     fclose(f);
     write_file(trunc, buf, got / 2);
     write_file(tmp("notamodel.json"), "{\"hello\": [1, 2, 3]}", 20);
-    write_file(tmp("binary.nam"), "\x7f" "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0", 16);
+    write_file(tmp("binary.nam"),
+               "\x7f"
+               "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0",
+               16);
     const char *wavenet = "{\"version\": \"0.5.0\", \"architecture\": \"WaveNet\", \"config\": {}, \"weights\": []}";
     write_file(tmp("wavenet.nam"), wavenet, strlen(wavenet));
-    const char *bad[] = {trunc, tmp("notamodel.json"), tmp("binary.nam"), tmp("wavenet.nam"), tmp("missing.json"), tmp_dir};
+    const char *bad[] = {trunc,  tmp("notamodel.json"), tmp("binary.nam"), tmp("wavenet.nam"), tmp("missing.json"),
+                         tmp_dir};
 
     Host *h = host_new(MONO, RATE, WORKER_SYNC);
     CHECK(h && host_load(h, model), "load");
@@ -453,8 +457,8 @@ static void test_storm(void)
     n = off;
     double worst = max_step(y, n);
     unsigned loads = count_lines(host_log(h), "rnnfx: loaded"), errors = count_lines(host_log(h), ": not valid JSON") +
-                                                                        count_lines(host_log(h), "truncated") +
-                                                                        count_lines(host_log(h), "storm_missing");
+                                                                         count_lines(host_log(h), "truncated") +
+                                                                         count_lines(host_log(h), "storm_missing");
     CHECK(sets == 1000, "only %u patch:Set sent", sets);
     CHECK(all_finite(y, n), "non-finite output");
     CHECK(worst <= bound * 1.5, "a step of %g (bound %g: a click)", worst, bound);
@@ -463,8 +467,8 @@ static void test_storm(void)
     const char *last = NULL;
     for (const char *p = host_log(h); (p = strstr(p, "rnnfx: loaded ")); p += 14) last = p + 14;
     const char *base = strrchr(host_model_path(h), '/');
-    CHECK(last && base && !strncmp(last, base + 1, strlen(base + 1)), "ends on '%s', but the last model loaded was %.40s",
-          host_model_path(h), last ? last : "none");
+    CHECK(last && base && !strncmp(last, base + 1, strlen(base + 1)),
+          "ends on '%s', but the last model loaded was %.40s", host_model_path(h), last ? last : "none");
     (void)last_good;
     CHECK(loads > 50 && errors > 50, "too few loads (%u) or errors (%u) completed: the storm did not storm", loads,
           errors);
@@ -686,7 +690,10 @@ static void test_restore_value(void)
                 const void *value;
                 size_t size;
                 const char *type, *reason;
-            } bad[] = {{"binary data", "\x7f" "ELF\x02\x01\x01\x00\x00\x00", 10, LV2_ATOM__Path, "NUL byte inside"},
+            } bad[] = {{"binary data",
+                        "\x7f"
+                        "ELF\x02\x01\x01\x00\x00\x00",
+                        10, LV2_ATOM__Path, "NUL byte inside"},
                        {"nothing", "", 0, LV2_ATOM__Path, "empty"},
                        {"100 kB", huge, 100000, LV2_ATOM__Path, "longer than"},
                        {"an integer", &int42, sizeof int42, LV2_ATOM__Int, "not a path"}};
@@ -783,7 +790,8 @@ static void test_bypass(void)
         if (!(d <= worst)) worst = d;
     }
     CHECK(worst < 1e-5, "fade to bypass is off by %g", worst);
-    CHECK(count_unequal(y + off_at + RAMP, x + off_at + RAMP, on_at - off_at - RAMP, NULL) == 0, "bypassed: not the input");
+    CHECK(count_unequal(y + off_at + RAMP, x + off_at + RAMP, on_at - off_at - RAMP, NULL) == 0,
+          "bypassed: not the input");
     CHECK(count_unequal(y, want, off_at, NULL) == 0, "before bypass: not the model");
     CHECK(count_unequal(y + on_at + RAMP, want + on_at + RAMP, n - on_at - RAMP, NULL) == 0,
           "after bypass: not the model (did it stop running?)");
@@ -915,7 +923,8 @@ static double xcorr_peak(const float *a, const float *b, size_t n, int max_lag, 
         c[k + 1] = s;
     }
     double ea = 0, eb = 0;
-    for (size_t i = (size_t)max_lag; i < n; i++) ea += (double)a[i - (size_t)at] * a[i - (size_t)at], eb += (double)b[i] * b[i];
+    for (size_t i = (size_t)max_lag; i < n; i++)
+        ea += (double)a[i - (size_t)at] * a[i - (size_t)at], eb += (double)b[i] * b[i];
     *norm = best / sqrt(ea * eb);
     double den = c[0] - 2 * c[1] + c[2];
     return at + (den != 0 ? 0.5 * (c[0] - c[2]) / den : 0.0);
@@ -963,12 +972,13 @@ static void resample_identity(double host_rate, double model_rate)
     double gain = sqrt(ey / ex);
     /* The plugin pads its chain to a whole number of host samples (as near as the rates allow:
      * within 1/147 of a sample for 44.1k in 48k), so the port tells the delay as it is. */
-    CHECK(fabs(lag - lat) <= 0.1, "%g Hz model in %g Hz: measured delay %.3f, reported %g", model_rate, host_rate,
-          lag, lat);
+    CHECK(fabs(lag - lat) <= 0.1, "%g Hz model in %g Hz: measured delay %.3f, reported %g", model_rate, host_rate, lag,
+          lat);
     CHECK(norm > 0.9999, "identity through the resamplers: correlation %.6f", norm);
     CHECK(fabs(gain - 1.0) < 0.01, "identity through the resamplers: gain %.4f", gain);
     printf("resample identity %g Hz model in %g Hz host: reported latency %g, measured %.3f samples, "
-           "correlation %.6f, gain %.5f\n", model_rate, host_rate, lat, lag, norm, gain);
+           "correlation %.6f, gain %.5f\n",
+           model_rate, host_rate, lat, lag, norm, gain);
     host_free(h);
     free(x), free(y), free(xr);
 }
@@ -1116,7 +1126,8 @@ static void test_cli(void)
     const struct {
         const char *model, *args;
         float k1, k2;
-    } mono[] = {{ref("keras_lstm8.json"), "", 0, 0}, {ref("nam_lstm_1x3.nam"), "", 0, 0},
+    } mono[] = {{ref("keras_lstm8.json"), "", 0, 0},
+                {ref("nam_lstm_1x3.nam"), "", 0, 0},
                 {cmodel, "--param 1=0.3 --param 2=0.7", 0.3f, 0.7f}};
     const float *in1[1] = {xl};
     wav_write(tmp("cli_in1.wav"), in1, 1, n, 48000);
@@ -1171,8 +1182,8 @@ static void test_cli(void)
     const struct {
         const char *model;
         int rate;
-    } rated[] = {{ref("keras_lstm8.json"), 44100}, {ref("nam_lstm_2x8.nam"), 96000},
-                 {ref("guitarml_lstm20_skip.json"), 48000}};
+    } rated[] = {
+        {ref("keras_lstm8.json"), 44100}, {ref("nam_lstm_2x8.nam"), 96000}, {ref("guitarml_lstm20_skip.json"), 48000}};
     for (size_t i = 0; i < sizeof rated / sizeof rated[0]; i++)
         cli_other_rate(cli, rated[i].model, rated[i].rate, xl, n);
     free(xl), free(xr), free(yl), free(yr);
@@ -1199,8 +1210,8 @@ static void test_presets(void)
             unsigned loaded = host_loaded_count(h), errors = host_error_count(h);
             CHECK(host_load_preset(h, i) == 0, "%s: preset '%s' not found", uris[u], label);
             host_settle(h);
-            CHECK(host_loaded_count(h) > loaded && host_error_count(h) == errors, "%s: preset '%s': %s", uris[u],
-                  label, host_status(h));
+            CHECK(host_loaded_count(h) > loaded && host_error_count(h) == errors, "%s: preset '%s': %s", uris[u], label,
+                  host_status(h));
             for (size_t off = 0; off < n; off += 1000) {
                 const float *in[2] = {x + off, x + off};
                 float *out[2] = {y + off, y2 + off};
@@ -1217,8 +1228,10 @@ static void test_presets(void)
             const char *status = host_status(h);
             CHECK(pedal[0] && strstr(status, pedal) && net[0] && strstr(status, net),
                   "%s: preset '%s' (%s, %s): status \"%s\"", uris[u], label, pedal, net, status);
-            CHECK(strstr(status, " - no knobs") || strstr(status, " - Knob 1 = "), "%s: status \"%s\" does not say the "
-                  "knobs", uris[u], status);
+            CHECK(strstr(status, " - no knobs") || strstr(status, " - Knob 1 = "),
+                  "%s: status \"%s\" does not say the "
+                  "knobs",
+                  uris[u], status);
             CHECK(!strstr(status, "cond") && !strstr(status, "avx") && !strstr(status, "+skip"),
                   "%s: status \"%s\" speaks engine", uris[u], status);
             if (strstr(label, "Knob 1")) CHECK(strstr(status, "Knob 1 = tone"), "%s: status \"%s\"", uris[u], status);
@@ -1231,10 +1244,7 @@ static void test_presets(void)
 }
 
 /* Ardour's export mode: work() and work_response() nested inside schedule_work(). */
-static void test_nested(void)
-{
-    test_swap(WORKER_NESTED);
-}
+static void test_nested(void) { test_swap(WORKER_NESTED); }
 
 static void test_swap_sync(void) { test_swap(WORKER_SYNC); }
 
@@ -1242,12 +1252,24 @@ static const struct {
     const char *name;
     void (*fn)(void);
 } scenarios[] = {
-    {"passthrough", test_passthrough}, {"basic", test_basic},       {"stereo", test_stereo},
-    {"bad_files", test_bad_files},     {"swap", test_swap_sync},    {"nested", test_nested},
-    {"storm", test_storm},             {"latest", test_latest},             {"state", test_state},       {"restore_live", test_restore_live},
-    {"restore_value", test_restore_value}, {"silence", test_silence},
-    {"bypass", test_bypass},           {"nonfinite", test_nonfinite}, {"knobs", test_knobs},
-    {"resample", test_resample},       {"cli", test_cli},                 {"presets", test_presets},
+    {"passthrough", test_passthrough},
+    {"basic", test_basic},
+    {"stereo", test_stereo},
+    {"bad_files", test_bad_files},
+    {"swap", test_swap_sync},
+    {"nested", test_nested},
+    {"storm", test_storm},
+    {"latest", test_latest},
+    {"state", test_state},
+    {"restore_live", test_restore_live},
+    {"restore_value", test_restore_value},
+    {"silence", test_silence},
+    {"bypass", test_bypass},
+    {"nonfinite", test_nonfinite},
+    {"knobs", test_knobs},
+    {"resample", test_resample},
+    {"cli", test_cli},
+    {"presets", test_presets},
 };
 
 int main(int argc, char **argv)

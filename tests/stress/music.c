@@ -12,7 +12,7 @@ float *music(size_t n, double rate, uint64_t seed)
     while (at < n) {
         size_t len = (size_t)((0.1 + 0.7 * rng_01(&r)) * rate);
         double level = pow(10.0, -2.0 + 2.0 * rng_01(&r)) * 0.8; /* -40 dB .. -2 dB */
-        if (rng_below(&r, 10) == 0) level = 0;                    /* a rest */
+        if (rng_below(&r, 10) == 0) level = 0;                   /* a rest */
         int voices = 1 + (int)rng_below(&r, 3);
         for (int v = 0; v < voices && level > 0; v++) {
             double f0 = 55.0 * pow(2.0, rng_below(&r, 48) / 12.0);

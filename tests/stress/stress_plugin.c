@@ -54,13 +54,13 @@
 #define MONO "urn:rnnfx:mono"
 #define STEREO "urn:rnnfx:stereo"
 #define RATE 48000.0
-#define RAMP 960u          /* the plugin's 20 ms ramps and crossfades, at RATE */
-#define COND_CHUNK 32u     /* while a knob moves, the plugin applies it every 32 samples */
+#define RAMP 960u      /* the plugin's 20 ms ramps and crossfades, at RATE */
+#define COND_CHUNK 32u /* while a knob moves, the plugin applies it every 32 samples */
 #define MAX_BLOCK 8192u
 #define MAX_INST 64
-#define WIN 256            /* control values remembered per instance (blocks) */
-#define MAX_SAVED 16       /* states kept per instance for restoring */
-#define MARGIN 1.5         /* as the plugin tests: the models' steps were measured on other music */
+#define WIN 256      /* control values remembered per instance (blocks) */
+#define MAX_SAVED 16 /* states kept per instance for restoring */
+#define MARGIN 1.5   /* as the plugin tests: the models' steps were measured on other music */
 
 static char ref_dir[2048], tmp_dir[1024];
 static Zoo zoo;
@@ -121,8 +121,8 @@ static Controls controls_of(Host *h)
 /* ---- An instance ------------------------------------------------------------------------------- */
 
 typedef struct {
-    size_t start, len;  /* samples of the block */
-    Controls c;         /* the largest value of each control seen before or after the block */
+    size_t start, len; /* samples of the block */
+    Controls c;        /* the largest value of each control seen before or after the block */
 } WinEntry;
 
 typedef struct {
@@ -134,24 +134,24 @@ typedef struct {
     int idx, n_ch;
     Host *h;
     Rng rng;
-    float *x[2];        /* the input, n samples per channel */
+    float *x[2]; /* the input, n samples per channel */
     size_t n, pos;
-    double ax, sx;      /* the input's peak and largest step */
-    float last[2];      /* the output's previous sample */
+    double ax, sx; /* the input's peak and largest step */
+    float last[2]; /* the output's previous sample */
     float out[2][MAX_BLOCK];
     WinEntry win[WIN];
     unsigned n_win;
     /* Which good models may be audible (bit b: the good file good_file[b]), for the bound:
      * the one the plugin last said it plays, those it said before (until 2 crossfades after
      * they were superseded), and those requested and not yet answered for. */
-    uint64_t cur;                 /* what the plugin says plays (0: none) */
-    Gone gone[64];                /* superseded, audible until `until` */
+    uint64_t cur;  /* what the plugin says plays (0: none) */
+    Gone gone[64]; /* superseded, audible until `until` */
     unsigned n_gone;
-    uint64_t pending;             /* requested by this thread (patch:Set), or taken from `asked` */
-    _Atomic uint64_t asked;       /* requested by the session thread (restore) */
-    pthread_mutex_t restoring;    /* held by the session thread around a restore */
+    uint64_t pending;          /* requested by this thread (patch:Set), or taken from `asked` */
+    _Atomic uint64_t asked;    /* requested by the session thread (restore) */
+    pthread_mutex_t restoring; /* held by the session thread around a restore */
     char said_path[8192], said_status[1024];
-    ZooFifo *fifo;      /* a pipe requested, not served yet */
+    ZooFifo *fifo; /* a pipe requested, not served yet */
     unsigned long fifo_blocks;
 
     /* counts */
@@ -168,8 +168,8 @@ typedef struct {
 } Inst;
 
 static Inst inst[MAX_INST];
-static int good_bit[ZOO_MAX];   /* zoo index -> bit, -1 if not a good file */
-static int good_file[64];       /* bit -> zoo index */
+static int good_bit[ZOO_MAX]; /* zoo index -> bit, -1 if not a good file */
+static int good_file[64];     /* bit -> zoo index */
 static int n_good_bits;
 
 static uint64_t bit_of_path(const char *path, bool *good)
@@ -316,7 +316,7 @@ typedef struct {
     uint64_t seed;
     bool small_junk; /* 6 MB junk and padded files instead of 60 (a quicker zoo) */
     bool lean;       /* not the costly models (2 x 128 units, 768 kHz): for the sanitizer build */
-    bool light; /* for valgrind: 6 MB junk instead of 60, no large models, the models not measured
+    bool light;      /* for valgrind: 6 MB junk instead of 60, no large models, the models not measured
                    and no step check (what valgrind looks for is invalid accesses and leaks) */
 } SwapOpts;
 
@@ -375,7 +375,7 @@ static void automate(Inst *in)
 /* One block of one instance: maybe a patch:Set, maybe a control change, run, check. */
 static void play_block(Inst *in)
 {
-    float (*out)[MAX_BLOCK] = in->out;
+    float(*out)[MAX_BLOCK] = in->out;
     uint32_t b = block_size(in);
     if (b > in->n - in->pos) b = (uint32_t)(in->n - in->pos);
 
@@ -420,15 +420,20 @@ static void play_block(Inst *in)
             }
             double step = fabs((double)v - (i ? out[c][i - 1] : in->last[c]));
             if (!so.light && in->pos + i > 0 && step > bound && in->clicks++ < 3) {
-                fprintf(stderr, "instance %d (%s) channel %d sample %zu (block %zu + %u of %u): step %.4g > bound %.4g "
-                        "(models' part %.4g); y %.4g after %.4g; models:", in->idx, in->n_ch == 2 ? "stereo" : "mono", c,
-                        in->pos + i, in->pos, i, b, step, bound, model_part, v, i ? out[c][i - 1] : in->last[c]);
+                fprintf(stderr,
+                        "instance %d (%s) channel %d sample %zu (block %zu + %u of %u): step %.4g > bound %.4g "
+                        "(models' part %.4g); y %.4g after %.4g; models:",
+                        in->idx, in->n_ch == 2 ? "stereo" : "mono", c, in->pos + i, in->pos, i, b, step, bound,
+                        model_part, v, i ? out[c][i - 1] : in->last[c]);
                 for (int k = 0; k < n_good_bits; k++)
                     if (models >> k & 1) fprintf(stderr, " [%s]", zoo.f[good_file[k]].what);
                 Controls now = controls_of(in->h);
-                fprintf(stderr, "; plugin says '%.80s'; controls (largest in the window) gain in %.3g out %.3g mix %.2f on %.0f, "
-                        "now %.3g %.3g %.2f %.0f; latency %g\n", host_status(in->h), hi.gi, hi.go, hi.mix, hi.on, now.gi, now.go,
-                        now.mix, now.on, host_get(in->h, "latency"));
+                fprintf(
+                    stderr,
+                    "; plugin says '%.80s'; controls (largest in the window) gain in %.3g out %.3g mix %.2f on %.0f, "
+                    "now %.3g %.3g %.2f %.0f; latency %g\n",
+                    host_status(in->h), hi.gi, hi.go, hi.mix, hi.on, now.gi, now.go, now.mix, now.on,
+                    host_get(in->h, "latency"));
             }
             if (in->pos + i > 0 && step / bound > in->worst) {
                 in->worst = step / bound, in->worst_step = step, in->worst_bound = bound;
@@ -468,7 +473,8 @@ static void *audio_thread(void *arg)
          * happen while instances are playing, however slow the machine. (Up to 10 minutes.) */
         if (held < 600 && (!atomic_load(&session_saves) || !atomic_load(&session_restores))) {
             bool half = true;
-            for (int i = job->first; i < n_inst; i += job->step) half &= inst[i].pos * 2 >= inst[i].n && inst[i].pos < inst[i].n;
+            for (int i = job->first; i < n_inst; i += job->step)
+                half &= inst[i].pos * 2 >= inst[i].n && inst[i].pos < inst[i].n;
             if (half) {
                 sleep_s(0.001), held += 0.001;
                 continue;
@@ -515,7 +521,8 @@ static uint64_t state_model(const char *dir)
     for (const char *p = at + 1; *p && len < (int)sizeof file - 1; p++) { /* a URI: %XX escapes */
         unsigned v;
         if (*p == '%' && sscanf(p + 1, "%2x", &v) == 1) file[len++] = (char)v, p += 2;
-        else file[len++] = *p;
+        else
+            file[len++] = *p;
     }
     file[len] = '\0';
     bool good;
@@ -555,7 +562,8 @@ static void *session_thread(void *arg)
             pthread_mutex_lock(&in->restoring);
             atomic_fetch_or(&in->asked, state_model(from->saved[k]));
             if (host_restore(in->h, from->saved[k], true) == 0) in->restores++, atomic_fetch_add(&session_restores, 1);
-            else in->restore_fails++;
+            else
+                in->restore_fails++;
             pthread_mutex_unlock(&in->restoring);
         }
     }
@@ -572,7 +580,8 @@ static void check_survivor(Inst *in)
     host_set(h, "knob1", 0), host_set(h, "knob2", 0), host_set(h, "knob3", 0);
     size_t n = 3 * RAMP + 20000;
     float *x[2], *y[2];
-    for (int c = 0; c < 2; c++) x[c] = music(n, RATE, 1000 + (uint64_t)in->idx * 2 + (uint64_t)c), y[c] = calloc(n, sizeof(float));
+    for (int c = 0; c < 2; c++)
+        x[c] = music(n, RATE, 1000 + (uint64_t)in->idx * 2 + (uint64_t)c), y[c] = calloc(n, sizeof(float));
     const char *model = in->n_ch == 1 ? "keras_lstm8.json" : "nam_lstm_2x8.nam";
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", ref_dir, model);
@@ -656,7 +665,8 @@ static void test_swaps(void)
     for (int i = 0; i < zoo.n; i++)
         if (zoo.f[i].kind == ZOO_GOOD) S0 = fmax(S0, zoo.f[i].step[2]), A0 = fmax(A0, zoo.f[i].peak[2]);
     printf("zoo: %d files (%d good, %d bad or missing) made and measured in %.1f s; at 0 dB the models' largest "
-           "step is %.3g, peak %.3g\n", zoo.n, zoo.n_good, zoo.n_bad, now_s() - t0, S0, A0);
+           "step is %.3g, peak %.3g\n",
+           zoo.n, zoo.n_good, zoo.n_bad, now_s() - t0, S0, A0);
 
     for (int i = 0; i < zoo.n; i++) {
         good_bit[i] = -1;
@@ -732,7 +742,8 @@ static void test_swaps(void)
            n_inst, (n_inst + 1) / 2, n_inst / 2, so.seconds, blocks, MAX_BLOCK, wall,
            so.speed > 0 ? "paced" : "unpaced", rt_checker());
     printf("  %lu patch:Set sent (%lu slow pipes), %lu control changes, %lu states saved and %lu restored while "
-           "running (%lu restores refused)\n", sets, fifo_sent, autos, saves, restores, rfail);
+           "running (%lu restores refused)\n",
+           sets, fifo_sent, autos, saves, restores, rfail);
     unsigned distinct_bad = 0, bad_files = 0;
     for (int i = 0; i < zoo.n; i++)
         if (zoo.f[i].kind != ZOO_GOOD) bad_files++, distinct_bad += atomic_load(&refused_by[i]) > 0;
@@ -742,8 +753,9 @@ static void test_swaps(void)
            fifo_blocked, fifo_blocks);
     if (so.light) worst = 0, w->worst_step = w->worst_bound = NAN; /* not measured */
     printf("  largest step / bound %.3f (instance %d at sample %zu: step %.4g, bound %.4g); longest run(): %.2f ms of "
-           "CPU (a block of %u), %.2f ms of wall time (other threads ran meanwhile); RSS %ld MB -> %ld MB\n", worst, worst_i,
-           w->worst_at, w->worst_step, w->worst_bound, max_cpu * 1e3, max_cpu_len, max_run * 1e3, rss0, rss1);
+           "CPU (a block of %u), %.2f ms of wall time (other threads ran meanwhile); RSS %ld MB -> %ld MB\n",
+           worst, worst_i, w->worst_at, w->worst_step, w->worst_bound, max_cpu * 1e3, max_cpu_len, max_run * 1e3, rss0,
+           rss1);
 
     CHECK(nonfinite == 0, "%lu non-finite output samples", nonfinite);
     if (so.light) printf("  (--light: no large files, steps not checked)\n");
@@ -783,8 +795,8 @@ static void test_swaps(void)
 static void test_bypass_swap(void)
 {
     char a[4096], b[4096];
-    snprintf(a, sizeof a, "%s/keras_lstm8.json", ref_dir);           /* 48 kHz: no delay */
-    snprintf(b, sizeof b, "%s/guitarml_lstm20_skip.json", ref_dir);  /* 44.1 kHz: resampled, delayed */
+    snprintf(a, sizeof a, "%s/keras_lstm8.json", ref_dir);          /* 48 kHz: no delay */
+    snprintf(b, sizeof b, "%s/guitarml_lstm20_skip.json", ref_dir); /* 44.1 kHz: resampled, delayed */
     size_t n = 48000;
     float *x = music(n, RATE, 5), *y = calloc(n, sizeof(float));
     double sx = 0;
@@ -814,8 +826,10 @@ static void test_bypass_swap(void)
         size_t start = at + blk + RAMP, bad = 0;
         for (size_t i = start; i < n; i++) bad += !(y[i] == x[i - l1]);
         CHECK(l0 != l1, "the two models have the same delay (%u)", l0);
-        CHECK(worst <= sx * 1.01, "bypassed, delay %u -> %u: a step of %.4g at sample %zu in the dry output (the "
-              "input's largest is %.4g; the swap at %zu)", l0, l1, worst, worst_at, sx, at + blk);
+        CHECK(worst <= sx * 1.01,
+              "bypassed, delay %u -> %u: a step of %.4g at sample %zu in the dry output (the "
+              "input's largest is %.4g; the swap at %zu)",
+              l0, l1, worst, worst_at, sx, at + blk);
         CHECK(bad == 0, "bypassed, after the swap: %zu samples are not the input delayed by %u", bad, l1);
         printf("bypassed swap, delay %u -> %u samples: largest output step %.4g, input's %.4g\n", l0, l1, worst, sx);
         host_free(h);
@@ -827,9 +841,20 @@ static void test_bypass_swap(void)
 
 typedef struct {
     const char *name;
-    size_t n;                      /* samples */
-    enum { SEG_MUSIC, SEG_NAN1, SEG_NAN, SEG_INF, SEG_NINF, SEG_DENORMAL, SEG_DC_POS, SEG_DC_NEG, SEG_SQUARE,
-           SEG_NOISE, SEG_SILENCE } kind;
+    size_t n; /* samples */
+    enum {
+        SEG_MUSIC,
+        SEG_NAN1,
+        SEG_NAN,
+        SEG_INF,
+        SEG_NINF,
+        SEG_DENORMAL,
+        SEG_DC_POS,
+        SEG_DC_NEG,
+        SEG_SQUARE,
+        SEG_NOISE,
+        SEG_SILENCE
+    } kind;
 } Segment;
 
 static void segment_fill(const Segment *sg, float *x, size_t n, size_t at, Rng *r, const float *tune)
@@ -895,7 +920,8 @@ static void test_inputs(void)
     }
     float *tune = music((size_t)(4 * RATE), RATE, 77);
     const uint32_t blk = 256;
-    printf("%-34s %3s  %8s %8s %8s %8s  %s\n", "model", "ch", "music", "silence", "denorm", "DC", "ns of CPU per block "
+    printf("%-34s %3s  %8s %8s %8s %8s  %s\n", "model", "ch", "music", "silence", "denorm", "DC",
+           "ns of CPU per block "
            "of 256 (median), and each as a ratio to music");
     int models = 0;
     double worst_silence = 0, worst_denormal = 0, worst_dc = 0;
@@ -909,14 +935,22 @@ static void test_inputs(void)
         double silence = heavy && silence_s > 5 ? 5 : silence_s;
         double sc = heavy && silence_s <= 60 ? 0.25 : silence_s < 10 ? 0.5 : 1.0;
         const Segment segs[] = {
-            {"music", (size_t)(2 * sc * RATE), SEG_MUSIC},       {"one NaN", blk, SEG_NAN1},
-            {"music", blk * 10, SEG_MUSIC},                  {"NaN", blk, SEG_NAN},
-            {"music", blk * 10, SEG_MUSIC},                  {"+Inf", blk, SEG_INF},
-            {"music", blk * 10, SEG_MUSIC},                  {"-Inf", blk, SEG_NINF},
-            {"music", (size_t)(0.5 * sc * RATE), SEG_MUSIC},      {"denormals", (size_t)(2 * sc * RATE), SEG_DENORMAL},
-            {"DC +1", (size_t)(2 * sc * RATE), SEG_DC_POS},       {"DC -1", (size_t)(2 * sc * RATE), SEG_DC_NEG},
-            {"square", (size_t)(1 * sc * RATE), SEG_SQUARE},      {"noise", (size_t)(1 * sc * RATE), SEG_NOISE},
-            {"silence", (size_t)(silence * RATE), SEG_SILENCE}, {"music", (size_t)(1.5 * sc * RATE), SEG_MUSIC},
+            {"music", (size_t)(2 * sc * RATE), SEG_MUSIC},
+            {"one NaN", blk, SEG_NAN1},
+            {"music", blk * 10, SEG_MUSIC},
+            {"NaN", blk, SEG_NAN},
+            {"music", blk * 10, SEG_MUSIC},
+            {"+Inf", blk, SEG_INF},
+            {"music", blk * 10, SEG_MUSIC},
+            {"-Inf", blk, SEG_NINF},
+            {"music", (size_t)(0.5 * sc * RATE), SEG_MUSIC},
+            {"denormals", (size_t)(2 * sc * RATE), SEG_DENORMAL},
+            {"DC +1", (size_t)(2 * sc * RATE), SEG_DC_POS},
+            {"DC -1", (size_t)(2 * sc * RATE), SEG_DC_NEG},
+            {"square", (size_t)(1 * sc * RATE), SEG_SQUARE},
+            {"noise", (size_t)(1 * sc * RATE), SEG_NOISE},
+            {"silence", (size_t)(silence * RATE), SEG_SILENCE},
+            {"music", (size_t)(1.5 * sc * RATE), SEG_MUSIC},
         };
         for (int ch = 1; ch <= 2; ch++) {
             if (ch == 2 && heavy) continue; /* stereo: the same code twice over; the heavy ones once */
@@ -943,14 +977,19 @@ static void test_inputs(void)
                     bool poisoned = false;
                     for (int c = 0; c < ch; c++)
                         for (uint32_t i = 0; i < b; i++) poisoned |= !isfinite(x[c][i]);
-                    double t0 = cpu_s(); /* this thread's CPU time: what another process does meanwhile is not counted */
+                    double t0 =
+                        cpu_s(); /* this thread's CPU time: what another process does meanwhile is not counted */
                     host_run(h, in, out, b);
                     double dt = (cpu_s() - t0) * 1e9;
-                    int which = sg->kind == SEG_MUSIC ? 0 : sg->kind == SEG_SILENCE ? 1 : sg->kind == SEG_DENORMAL ? 2
-                              : sg->kind == SEG_DC_POS || sg->kind == SEG_DC_NEG ? 3 : -1;
+                    int which = sg->kind == SEG_MUSIC                              ? 0
+                                : sg->kind == SEG_SILENCE                          ? 1
+                                : sg->kind == SEG_DENORMAL                         ? 2
+                                : sg->kind == SEG_DC_POS || sg->kind == SEG_DC_NEG ? 3
+                                                                                   : -1;
                     if (which >= 0 && b == blk) {
-                        if (n_cost[which] == cap[which]) cap[which] = cap[which] * 2 + 64,
-                                                         cost[which] = realloc(cost[which], cap[which] * sizeof(double));
+                        if (n_cost[which] == cap[which])
+                            cap[which] = cap[which] * 2 + 64,
+                            cost[which] = realloc(cost[which], cap[which] * sizeof(double));
                         cost[which][n_cost[which]++] = dt;
                     }
                     for (int c = 0; c < ch; c++)
@@ -976,8 +1015,8 @@ static void test_inputs(void)
             CHECK(host_rt_log_calls(h) == 0, "%s: logged from the audio thread", name);
             double m = median(cost[0], n_cost[0]), sl = median(cost[1], n_cost[1]), dn = median(cost[2], n_cost[2]);
             double dc = median(cost[3], n_cost[3]);
-            printf("%-34.34s %3d  %8.0f %8.0f %8.0f %8.0f  silence %.2f, denormals %.2f, DC %.2f\n", name, ch, m, sl, dn,
-                   dc, sl / m, dn / m, dc / m);
+            printf("%-34.34s %3d  %8.0f %8.0f %8.0f %8.0f  silence %.2f, denormals %.2f, DC %.2f\n", name, ch, m, sl,
+                   dn, dc, sl / m, dn / m, dc / m);
             if (f) {
                 worst_silence = fmax(worst_silence, sl / m), worst_denormal = fmax(worst_denormal, dn / m);
                 worst_dc = fmax(worst_dc, dc / m);
@@ -1012,8 +1051,8 @@ static void test_inputs(void)
         }
     }
     printf("%d models x channel counts: cost on silence at most %.2f x the cost on music, on denormals at most %.2f x, "
-           "on DC at full scale %.2f x (medians of thread CPU time per block of 256, same run)\n", models, worst_silence,
-           worst_denormal, worst_dc);
+           "on DC at full scale %.2f x (medians of thread CPU time per block of 256, same run)\n",
+           models, worst_silence, worst_denormal, worst_dc);
     free(tune);
     zoo_remove(&zoo);
 }
@@ -1025,20 +1064,29 @@ int main(int argc, char **argv)
     if (argc == 3 && !strcmp(argv[1], "--skip")) check_skip(argv[2]);
     const char *data = check_env("RNNFX_TEST_DATA");
     if (argc < 2 || !data) {
-        fprintf(stderr, "usage: RNNFX_TEST_DATA=tests/ RNNFX_BUNDLE=build/plugin stress_plugin swaps|inputs [options]\n");
+        fprintf(stderr,
+                "usage: RNNFX_TEST_DATA=tests/ RNNFX_BUNDLE=build/plugin stress_plugin swaps|inputs [options]\n");
         return 2;
     }
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "0";
         if (!strcmp(a, "--instances")) so.instances = (unsigned)atoi(v), i++;
-        else if (!strcmp(a, "--seconds")) so.seconds = atof(v), i++;
-        else if (!strcmp(a, "--swaps")) so.swaps = (unsigned)atoi(v), i++;
-        else if (!strcmp(a, "--speed")) so.speed = atof(v), i++;
-        else if (!strcmp(a, "--seed")) so.seed = (uint64_t)atoll(v), i++;
-        else if (!strcmp(a, "--light")) so.light = true;
-        else if (!strcmp(a, "--small-junk")) so.small_junk = true;
-        else if (!strcmp(a, "--lean")) so.lean = true;
-        else if (!strcmp(a, "--silence")) silence_s = atof(v), i++;
+        else if (!strcmp(a, "--seconds"))
+            so.seconds = atof(v), i++;
+        else if (!strcmp(a, "--swaps"))
+            so.swaps = (unsigned)atoi(v), i++;
+        else if (!strcmp(a, "--speed"))
+            so.speed = atof(v), i++;
+        else if (!strcmp(a, "--seed"))
+            so.seed = (uint64_t)atoll(v), i++;
+        else if (!strcmp(a, "--light"))
+            so.light = true;
+        else if (!strcmp(a, "--small-junk"))
+            so.small_junk = true;
+        else if (!strcmp(a, "--lean"))
+            so.lean = true;
+        else if (!strcmp(a, "--silence"))
+            silence_s = atof(v), i++;
         else {
             fprintf(stderr, "stress_plugin: unknown option %s\n", a);
             return 2;
@@ -1050,8 +1098,10 @@ int main(int argc, char **argv)
     mkdir(tmp_dir, 0755);
     printf("real-time checker: %s\n", rt_checker());
     if (!strcmp(argv[1], "swaps")) test_swaps();
-    else if (!strcmp(argv[1], "bypass_swap")) test_bypass_swap();
-    else if (!strcmp(argv[1], "inputs")) test_inputs();
+    else if (!strcmp(argv[1], "bypass_swap"))
+        test_bypass_swap();
+    else if (!strcmp(argv[1], "inputs"))
+        test_inputs();
     else {
         fprintf(stderr, "stress_plugin: no scenario '%s'\n", argv[1]);
         return 2;

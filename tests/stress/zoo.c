@@ -22,7 +22,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TRY(x) do { if (x) { fprintf(stderr, "zoo.c:%d: failed: %s\n", __LINE__, #x); rc = -1; } } while (0)
+#define TRY(x)                                                       \
+    do {                                                             \
+        if (x) {                                                     \
+            fprintf(stderr, "zoo.c:%d: failed: %s\n", __LINE__, #x); \
+            rc = -1;                                                 \
+        }                                                            \
+    } while (0)
 #define JUNK_MB_BIG 60
 #define JUNK_MB_SMALL 6
 
@@ -111,7 +117,8 @@ static json_t *first_numbers(json_t *j, size_t min_len)
     } else if (json_is_object(j)) {
         const char *k;
         json_t *v;
-        json_object_foreach (j, k, v) {
+        json_object_foreach(j, k, v)
+        {
             json_t *r = first_numbers(v, min_len);
             if (r) return r;
         }
@@ -131,7 +138,7 @@ static void largest_numbers(json_t *j, json_t **best)
     else if (json_is_object(j)) {
         const char *k;
         json_t *v;
-        json_object_foreach (j, k, v) largest_numbers(v, best);
+        json_object_foreach(j, k, v) largest_numbers(v, best);
     }
 }
 
@@ -221,7 +228,8 @@ static int break_model(Zoo *z, const char *src, const char *stem)
     const char *key;
     json_t *val;
     int n = 0;
-    json_object_foreach (root, key, val) {
+    json_object_foreach(root, key, val)
+    {
         json_t *r = json_deep_copy(root);
         json_object_del(r, key);
         /* keys the formats may leave out: the model is still good without them */
@@ -268,7 +276,8 @@ static int break_model(Zoo *z, const char *src, const char *stem)
                 nv = json_integer(1000000);
             }
             if (json_is_array(parent)) json_array_set_new(parent, (size_t)atoi(last), nv);
-            else json_object_set_new(parent, last, nv);
+            else
+                json_object_set_new(parent, last, nv);
             snprintf(name, sizeof name, "%s.edit%zu", stem, e);
             snprintf(what, sizeof what, "%s with %s", stem, edits[e].what);
             TRY(add_json(z, name, what, r, NULL));
@@ -444,7 +453,10 @@ int zoo_make(Zoo *z, const char *dir, const char *ref_dir, bool big_junk, bool g
         TRY(write_all(z->f[z->n - 1].path, deep, depth));
         free(deep);
     }
-    TRY(add_text(z, ZOO_BAD, "elf.nam", "an ELF header", "\x7f" "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0", 16));
+    TRY(add_text(z, ZOO_BAD, "elf.nam", "an ELF header",
+                 "\x7f"
+                 "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0",
+                 16));
     TRY(add_text(z, ZOO_BAD, "utf16.json", "UTF-16 text", "\xff\xfe{\0}\0", 6));
     const char *wavenet = "{\"version\": \"0.5.0\", \"architecture\": \"WaveNet\", \"config\": {}, \"weights\": []}";
     TRY(add_text(z, ZOO_BAD, "wavenet.nam", "a NAM WaveNet", wavenet, strlen(wavenet)));
@@ -483,10 +495,11 @@ check:
         nn_error err;
         double t1 = tick();
         nn_model *m = check || f->kind == ZOO_GOOD ? nn_model_load_file(f->path, &err) : NULL;
-        if (getenv("ZOO_VERBOSE") && tick() - t1 > 0.1) fprintf(stderr, "zoo: %s: %.2f s to load\n", f->what, tick() - t1);
+        if (getenv("ZOO_VERBOSE") && tick() - t1 > 0.1)
+            fprintf(stderr, "zoo: %s: %.2f s to load\n", f->what, tick() - t1);
         if ((check || f->kind == ZOO_GOOD) && (m != NULL) != (f->kind == ZOO_GOOD || f->engine_loads)) {
-            fprintf(stderr, "zoo: %s (%s) %s: %s\n", f->path, f->what, m ? "loads, but is meant to be refused" : "is refused",
-                    m ? "" : err.msg);
+            fprintf(stderr, "zoo: %s (%s) %s: %s\n", f->path, f->what,
+                    m ? "loads, but is meant to be refused" : "is refused", m ? "" : err.msg);
             rc = -1;
         }
         f->real = realpath(f->path, NULL);
@@ -583,7 +596,8 @@ static void *measure_some(void *arg)
                 bool warm = run % 2 == 0;
                 for (int c = 0; c < NN_MAX_COND; c++) nn_state_set_cond(s, c, (float)(run / 2));
                 if (warm) nn_state_prewarm(s);
-                else nn_state_reset(s);
+                else
+                    nn_state_reset(s);
                 size_t len = warm ? nm : (nm < 4096 ? nm : 4096);
                 nn_run(s, xm, ym, len);
                 float *y = resampled ? resample(ym, len, host_rate / f->rate, &ny) : ym;
@@ -602,8 +616,8 @@ static void *measure_some(void *arg)
         nn_state_free(s);
         nn_model_free(m);
         if (getenv("ZOO_VERBOSE"))
-            fprintf(stderr, "%-40s %8.0f Hz  step %.3f peak %.3f at 0 dB; step %.3f peak %.3f at +24 dB\n", f->what, f->rate,
-                    f->step[2], f->peak[2], f->step[4], f->peak[4]);
+            fprintf(stderr, "%-40s %8.0f Hz  step %.3f peak %.3f at 0 dB; step %.3f peak %.3f at +24 dB\n", f->what,
+                    f->rate, f->step[2], f->peak[2], f->step[4], f->peak[4]);
     }
     free(xg);
     return NULL;

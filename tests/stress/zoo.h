@@ -29,8 +29,8 @@ typedef enum { ZOO_GOOD, ZOO_BAD, ZOO_MISSING } ZooKind;
 
 typedef struct {
     char *path;
-    char *real;        /* realpath(path), NULL when it does not resolve */
-    char *what;        /* a short description ("truncated at 50 %", "2 x LSTM-128", ...) */
+    char *real; /* realpath(path), NULL when it does not resolve */
+    char *what; /* a short description ("truncated at 50 %", "2 x LSTM-128", ...) */
     ZooKind kind;
     bool huge;         /* large file: used less often */
     bool costly;       /* costly to run (large, or at 4 x the host's rate and more) */
@@ -38,7 +38,7 @@ typedef struct {
     double rate;       /* good: the model's sample rate */
     int n_cond;
     size_t params;
-    double sum;        /* a fingerprint of the weights (same network, other file) */
+    double sum;            /* a fingerprint of the weights (same network, other file) */
     bool is_first_of_kind; /* (zoo_measure: the file measured for all copies of its network) */
     /* good: largest |y[i] - y[i-1]| and |y[i]| of the model on the test's music, at each input
      * gain of the grid (cumulative maximum from low to high gains, so that any gain up to
@@ -63,7 +63,7 @@ void zoo_measure(Zoo *z, const float *x, size_t n, double host_rate);
 /* Index of the file whose path is `path` (-1 if none). */
 int zoo_find(const Zoo *z, const char *path);
 int zoo_find_real(const Zoo *z, const char *real); /* by realpath() */
-void zoo_remove(Zoo *z); /* deletes the folder and what is in it */
+void zoo_remove(Zoo *z);                           /* deletes the folder and what is in it */
 
 /* ---- Slow files: named pipes -------------------------------------------------------------- */
 

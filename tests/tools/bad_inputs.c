@@ -137,11 +137,12 @@ static int make_binary_file(char p[PATH_CAP])
 
 static int make_nam_wavenet(char p[PATH_CAP])
 {
-    return text_file(p, "wavenet.nam",
-                     "{\"version\": \"0.5.2\", \"architecture\": \"WaveNet\", \"config\": {\"layers\": [{\"input_size\": 1,"
-                     " \"condition_size\": 1, \"channels\": 16, \"head_size\": 8, \"kernel_size\": 3,"
-                     " \"dilations\": [1, 2, 4], \"activation\": \"Tanh\"}], \"head_scale\": 0.02},"
-                     " \"weights\": [0.1, -0.2, 0.3], \"sample_rate\": 48000}\n");
+    return text_file(
+        p, "wavenet.nam",
+        "{\"version\": \"0.5.2\", \"architecture\": \"WaveNet\", \"config\": {\"layers\": [{\"input_size\": 1,"
+        " \"condition_size\": 1, \"channels\": 16, \"head_size\": 8, \"kernel_size\": 3,"
+        " \"dilations\": [1, 2, 4], \"activation\": \"Tanh\"}], \"head_scale\": 0.02},"
+        " \"weights\": [0.1, -0.2, 0.3], \"sample_rate\": 48000}\n");
 }
 
 static int make_missing_model(char p[PATH_CAP])

@@ -21,19 +21,40 @@
  * two biases), Dense out(in + 1). */
 const ref_model ref_models[] = {
     {"keras_lstm8.json", "keras_lstm8.golden.csv", 48000, 4 * 8 * (1 + 8) + 4 * 8 + 9, 0, {NULL}},
-    {"keras_gru8_dense8.json", "keras_gru8_dense8.golden.csv", 48000, 3 * 8 * (1 + 8) + 2 * 3 * 8 + 8 * 9 + 9, 0, {NULL}},
+    {"keras_gru8_dense8.json",
+     "keras_gru8_dense8.golden.csv",
+     48000,
+     3 * 8 * (1 + 8) + 2 * 3 * 8 + 8 * 9 + 9,
+     0,
+     {NULL}},
     {"guitarml_lstm20_skip.json", "guitarml_lstm20_skip.golden.csv", 44100, 4 * 20 * (1 + 20) + 4 * 20 + 21, 1, {NULL}},
     {"nam_lstm_1x3.nam", "nam_lstm_1x3.golden.csv", 48000, 4 * 3 * (1 + 3) + 4 * 3 + 4, 0, {NULL}},
     {"nam_lstm_2x8.nam", "nam_lstm_2x8.golden.csv", 48000, 4 * 8 * (1 + 8) + 4 * 8 + 4 * 8 * 16 + 4 * 8 + 9, 0, {NULL}},
     /* Synthetic ones (tests/formats/make_synthetic.py): knobs, gains, stacked GRUs, dense heads. */
-    {"synth_guitarml_gru2x9_cond1.json", "synth_guitarml_gru2x9_cond1.golden.csv", 44100,
-     3 * 9 * (2 + 9) + 2 * 27 + 3 * 9 * (9 + 9) + 2 * 27 + 10, 1, {"--param=p1=0.4"}},
-    {"synth_keras_gru2x10_tanh_cond1.json", "synth_keras_gru2x10_tanh_cond1.golden.csv", 48000,
-     3 * 10 * (2 + 10) + 2 * 30 + 3 * 10 * (10 + 10) + 2 * 30 + 6 * 11 + 7, 0, {"--param=1=0.65"}},
-    {"synth_keras_lstm12_cond2_gain.json", "synth_keras_lstm12_cond2_gain.golden.csv", 44100,
-     4 * 12 * (3 + 12) + 4 * 12 + 13, 1, {"--param=p1=0.3", "--param=p2=0.8"}},
-    {"synth_keras_lstm24_relu.json", "synth_keras_lstm24_relu.golden.csv", 48000,
-     4 * 24 * (1 + 24) + 4 * 24 + 7 * 25 + 8, 1, {NULL}},
+    {"synth_guitarml_gru2x9_cond1.json",
+     "synth_guitarml_gru2x9_cond1.golden.csv",
+     44100,
+     3 * 9 * (2 + 9) + 2 * 27 + 3 * 9 * (9 + 9) + 2 * 27 + 10,
+     1,
+     {"--param=p1=0.4"}},
+    {"synth_keras_gru2x10_tanh_cond1.json",
+     "synth_keras_gru2x10_tanh_cond1.golden.csv",
+     48000,
+     3 * 10 * (2 + 10) + 2 * 30 + 3 * 10 * (10 + 10) + 2 * 30 + 6 * 11 + 7,
+     0,
+     {"--param=1=0.65"}},
+    {"synth_keras_lstm12_cond2_gain.json",
+     "synth_keras_lstm12_cond2_gain.golden.csv",
+     44100,
+     4 * 12 * (3 + 12) + 4 * 12 + 13,
+     1,
+     {"--param=p1=0.3", "--param=p2=0.8"}},
+    {"synth_keras_lstm24_relu.json",
+     "synth_keras_lstm24_relu.golden.csv",
+     48000,
+     4 * 24 * (1 + 24) + 4 * 24 + 7 * 25 + 8,
+     1,
+     {NULL}},
 };
 const int n_ref_models = (int)(sizeof ref_models / sizeof ref_models[0]);
 
@@ -89,7 +110,8 @@ cmd_result run_argv(const char *const *argv)
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
-        int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600), e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600),
+            e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         if (o < 0 || e < 0) _exit(126);
         dup2(o, 1);
         dup2(e, 2);

@@ -28,7 +28,7 @@ void ref_path(char out[PATH_CAP], const char *name);
 /* ---- running the command ------------------------------------------------------------------- */
 
 typedef struct cmd_result {
-    int code;       /* exit code, or 128 + signal number */
+    int code;        /* exit code, or 128 + signal number */
     char *out, *err; /* everything printed, NUL-terminated */
 } cmd_result;
 
@@ -62,11 +62,11 @@ float *wav_read(const char *path, int *channels, int *rate, size_t *frames);
 /* ---- reference models ---------------------------------------------------------------------- */
 
 typedef struct ref_model {
-    const char *file;   /* in tests/formats/ref */
-    const char *golden; /* its golden output */
-    int rate;           /* the sample rate the model runs at */
-    long params;        /* parameter count, worked out by hand from the architecture */
-    int skip;           /* the file adds the input to the output */
+    const char *file;     /* in tests/formats/ref */
+    const char *golden;   /* its golden output */
+    int rate;             /* the sample rate the model runs at */
+    long params;          /* parameter count, worked out by hand from the architecture */
+    int skip;             /* the file adds the input to the output */
     const char *knobs[3]; /* the golden's knob values, as --param arguments (NULL-terminated) */
 } ref_model;
 

@@ -27,8 +27,8 @@ int main(int argc, char **argv)
     const char *best = best_j ? best_buf : NULL; /* (j is freed below) */
     CHECK(kernel && best && !strcmp(kernel, best) && json_is_null(json_object_get(j, "kernel_forced_by")),
           "kernel %s, best %s: with nothing forced, the best runs", kernel ? kernel : "-", best ? best : "-");
-    const char *keys[] = {"macs_per_sample", "ns_per_sample", "floor_ns", "ratio_to_floor", "stereo_ns_per_sample",
-                          "stereo_over_mono"};
+    const char *keys[] = {"macs_per_sample", "ns_per_sample",        "floor_ns",
+                          "ratio_to_floor",  "stereo_ns_per_sample", "stereo_over_mono"};
     for (size_t i = 0; i < json_array_size(rows); i++) {
         json_t *row = json_array_get(rows, i);
         const char *cell = json_string_value(json_object_get(row, "cell"));

@@ -113,8 +113,9 @@ static void against_other_target(void)
     CHECK(close_rel(num(j, "esr_pre_emphasis"), pre), "pre-emphasis ESR %.12g, expected %.12g",
           num(j, "esr_pre_emphasis"), pre);
     CHECK(close_rel(num(j, "dc_error"), dc), "DC error %.12g, expected %.12g", num(j, "dc_error"), dc);
-    CHECK(fabs(num(json_object_get(j, "rms_db"), "target") - rms_t) < 1e-6, /* JSON keeps 10 digits */ "target RMS %g dB, expected %g",
-          num(json_object_get(j, "rms_db"), "target"), rms_t);
+    CHECK(fabs(num(json_object_get(j, "rms_db"), "target") - rms_t) < 1e-6,
+          /* JSON keeps 10 digits */ "target RMS %g dB, expected %g", num(json_object_get(j, "rms_db"), "target"),
+          rms_t);
     json_decref(j);
 
     /* The output delayed by 3 samples as the target: the best lag is 3. */

@@ -87,11 +87,11 @@ static float *process_bits(const char *model, size_t *frames)
 static const struct {
     const char *file, *note;
 } aidax_notes[] = {
-    {"keras_lstm8.json", ""},                  /* AIDA-X plays it, equal to float noise */
-    {"guitarml_lstm20_skip.json", ""},         /* likewise */
-    {"keras_gru8_dense8.json", "dense"},       /* "loaded", then silence */
-    {"nam_lstm_1x3.nam", "hidden sizes"},      /* refused: no LSTM-3 variant */
-    {"nam_lstm_2x8.nam", "recurrent layers"},  /* "loaded", then silence */
+    {"keras_lstm8.json", ""},                 /* AIDA-X plays it, equal to float noise */
+    {"guitarml_lstm20_skip.json", ""},        /* likewise */
+    {"keras_gru8_dense8.json", "dense"},      /* "loaded", then silence */
+    {"nam_lstm_1x3.nam", "hidden sizes"},     /* refused: no LSTM-3 variant */
+    {"nam_lstm_2x8.nam", "recurrent layers"}, /* "loaded", then silence */
     {"synth_guitarml_gru2x9_cond1.json", "recurrent layers"},
     {"synth_keras_gru2x10_tanh_cond1.json", "recurrent layers"},
     {"synth_keras_lstm12_cond2_gain.json", ""},
@@ -117,8 +117,7 @@ static void check_convert(const ref_model *rm, const char *model)
         scratch_path(out, names[i]);
         cmd_result r = run_rnnfx("convert", model, out, (const char *)NULL);
         CHECK(r.code == 0 && file_exists(out), "convert %s %s: exit %d: %s", rm->file, names[i], r.code, r.err);
-        if (note && !note[0])
-            CHECK(r.err[0] == 0, "convert %s: AIDA-X plays it, yet stderr says: %s", rm->file, r.err);
+        if (note && !note[0]) CHECK(r.err[0] == 0, "convert %s: AIDA-X plays it, yet stderr says: %s", rm->file, r.err);
         else if (note)
             CHECK(contains(r.err, "note: AIDA-X will not play") && contains(r.err, note) && contains(r.err, out) &&
                       strchr(r.err, '\n') && !strchr(r.err, '\n')[1],
@@ -127,8 +126,8 @@ static void check_convert(const ref_model *rm, const char *model)
         check_info(rm, out, 1);
         size_t n1;
         float *y1 = process_bits(out, &n1);
-        CHECK(y0 && y1 && n0 == n1 && !memcmp(y0, y1, n0 * sizeof(float)), "%s: the converted model (%s) runs differently",
-              rm->file, names[i]);
+        CHECK(y0 && y1 && n0 == n1 && !memcmp(y0, y1, n0 * sizeof(float)),
+              "%s: the converted model (%s) runs differently", rm->file, names[i]);
         free(y1);
         CHECK(count_files_starting(scratch_dir(), "converted.json.tmp") == 0, "a temporary file was left");
     }

@@ -104,7 +104,8 @@ static void blocks_and_channels(void)
             float *o = process(model, in, "mc_k.wav", "--no-resample", opt, &f, &c);
             int same = o && f == f0 && c == 1;
             for (size_t j = 0; same && j < f0; j++) same = !memcmp(&o[j], &ref[j * MC_CH + (size_t)k], sizeof(float));
-            CHECK(same, "%s: channel %d of the %d-channel output differs from %s", ref_models[i].file, k + 1, MC_CH, opt);
+            CHECK(same, "%s: channel %d of the %d-channel output differs from %s", ref_models[i].file, k + 1, MC_CH,
+                  opt);
             free(o);
             /* And from a mono file holding just that channel. */
             char mono_in[PATH_CAP];
@@ -135,8 +136,9 @@ static void write_knob_model(const char *path)
 {
     FILE *f = fopen(path, "w");
     if (!f) return;
-    fprintf(f, "{\"in_shape\": [null, null, 3], \"metadata\": {\"samplerate\": 48000, \"knobs\": [\"gain\", \"tone\"]},\n"
-               " \"layers\": [{\"type\": \"lstm\", \"activation\": \"\", \"shape\": [null, null, 4], \"weights\": [\n");
+    fprintf(f,
+            "{\"in_shape\": [null, null, 3], \"metadata\": {\"samplerate\": 48000, \"knobs\": [\"gain\", \"tone\"]},\n"
+            " \"layers\": [{\"type\": \"lstm\", \"activation\": \"\", \"shape\": [null, null, 4], \"weights\": [\n");
     unsigned s = 7;
     for (int m = 0; m < 3; m++) { /* kernel [3][16], recurrent [4][16], bias [16] */
         int rows = m == 0 ? 3 : m == 1 ? 4 : 0;
@@ -245,8 +247,9 @@ static void nonfinite_input(void)
         cmd_result r = run_rnnfx("process", model, in, out, "--no-resample", (const char *)NULL);
         CHECK(r.code == 0 && contains(r.err, "2 samples are not a number") && contains(r.err, "0.227 s"),
               "%s, NaN input: exit %d, stderr: %s", ref_models[i].file, r.code, r.err);
-        if (skip) CHECK(contains(r.err, "2 blocks silenced"), "%s: no warning about the reset: %s", ref_models[i].file,
-                        r.err);
+        if (skip)
+            CHECK(contains(r.err, "2 blocks silenced"), "%s: no warning about the reset: %s", ref_models[i].file,
+                  r.err);
         cmd_free(&r);
         size_t f;
         int c, rate;
@@ -259,7 +262,8 @@ static void nonfinite_input(void)
             if (k >= 12288 && k < 28672 && y[k] != 0.0f) after = 1;
         }
         CHECK(finite, "%s, NaN input: non-finite output", ref_models[i].file);
-        if (skip) CHECK(silent && after, "%s, NaN input: block silent %d, sound after %d", ref_models[i].file, silent, after);
+        if (skip)
+            CHECK(silent && after, "%s, NaN input: block silent %d, sound after %d", ref_models[i].file, silent, after);
         free(y);
     }
 }
@@ -278,7 +282,8 @@ static void other_formats(void)
     const struct {
         const char *name;
         int format;
-    } formats[] = {{"in.flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_24}, {"in.aiff", SF_FORMAT_AIFF | SF_FORMAT_PCM_16},
+    } formats[] = {{"in.flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_24},
+                   {"in.aiff", SF_FORMAT_AIFF | SF_FORMAT_PCM_16},
                    {"in16.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16}};
     for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
         scratch_path(in, formats[i].name);
@@ -386,10 +391,11 @@ static void dc_low_end(void)
     FILE *f = fopen(model, "w");
     CHECK(f != NULL, "cannot write %s", model);
     if (!f) return;
-    fprintf(f, "{\"in_shape\": [null, null, 1], \"in_skip\": 1, \"metadata\": {\"samplerate\": 48000},\n"
-               " \"layers\": [{\"type\": \"lstm\", \"activation\": \"\", \"shape\": [null, null, 1],\n"
-               "   \"weights\": [[[0, 0, 0, 0]], [[0, 0, 0, 0]], [0, 0, 0, 0]]},\n"
-               "  {\"type\": \"dense\", \"activation\": \"\", \"shape\": [null, null, 1], \"weights\": [[[0]], [0]]}]}\n");
+    fprintf(f,
+            "{\"in_shape\": [null, null, 1], \"in_skip\": 1, \"metadata\": {\"samplerate\": 48000},\n"
+            " \"layers\": [{\"type\": \"lstm\", \"activation\": \"\", \"shape\": [null, null, 1],\n"
+            "   \"weights\": [[[0, 0, 0, 0]], [[0, 0, 0, 0]], [0, 0, 0, 0]]},\n"
+            "  {\"type\": \"dense\", \"activation\": \"\", \"shape\": [null, null, 1], \"weights\": [[[0]], [0]]}]}\n");
     fclose(f);
     const double freqs[] = {20, 30, 50, 100};
     enum { N = 3 * 48000 };

@@ -26,10 +26,11 @@ static void write_identity_model(const char *path)
 {
     FILE *f = fopen(path, "w");
     if (!f) return;
-    fprintf(f, "{\"in_shape\": [null, null, 1], \"in_skip\": 1, \"metadata\": {\"samplerate\": 48000},\n"
-               " \"layers\": [{\"type\": \"lstm\", \"activation\": \"\", \"shape\": [null, null, 1],\n"
-               "   \"weights\": [[[0, 0, 0, 0]], [[0, 0, 0, 0]], [0, 0, 0, 0]]},\n"
-               "  {\"type\": \"dense\", \"activation\": \"\", \"shape\": [null, null, 1], \"weights\": [[[0]], [0]]}]}\n");
+    fprintf(f,
+            "{\"in_shape\": [null, null, 1], \"in_skip\": 1, \"metadata\": {\"samplerate\": 48000},\n"
+            " \"layers\": [{\"type\": \"lstm\", \"activation\": \"\", \"shape\": [null, null, 1],\n"
+            "   \"weights\": [[[0, 0, 0, 0]], [[0, 0, 0, 0]], [0, 0, 0, 0]]},\n"
+            "  {\"type\": \"dense\", \"activation\": \"\", \"shape\": [null, null, 1], \"weights\": [[[0]], [0]]}]}\n");
     fclose(f);
 }
 

@@ -43,15 +43,16 @@ static void under_valgrind(const char *vg, const char *what, int want_code, cons
 int main(int argc, char **argv)
 {
     harness_init(argc, argv);
-    if (argc > 2 && !strcmp(argv[2], "sanitized")) check_skip("this build uses the sanitizers, which valgrind cannot run");
+    if (argc > 2 && !strcmp(argv[2], "sanitized"))
+        check_skip("this build uses the sanitizers, which valgrind cannot run");
     const char *vg = find_valgrind();
     if (!vg) check_skip("valgrind is not installed");
     char model[PATH_CAP], in[PATH_CAP], out[PATH_CAP], bad[PATH_CAP];
     good_model(model);
     good_input(in);
     scratch_path(out, "vg_out.wav");
-    const char *model_cases[] = {"truncated", "wrong_shape", "missing_key", "nan_weight", "hidden_1e6", "nam_wavenet",
-                                 "binary_file"};
+    const char *model_cases[] = {"truncated",  "wrong_shape", "missing_key", "nan_weight",
+                                 "hidden_1e6", "nam_wavenet", "binary_file"};
     for (size_t i = 0; i < sizeof model_cases / sizeof model_cases[0]; i++) {
         const bad_case *bc = bad_case_find(model_cases[i]);
         if (!bc || bc->make(bad) != 0) {

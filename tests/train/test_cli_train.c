@@ -80,7 +80,8 @@ int main(int argc, char **argv)
 
     /* 1. train, export, and the ESR it reports is what eval measures */
     cmd_result r = run_rnnfx("train", "--input", in, "--target", out, "--test", tin, tout, SMALL, "--epochs", "25",
-                             "-o", model, "--plot", plot, "--log", logf, "--name", "synthetic clipper", (const char *)NULL);
+                             "-o", model, "--plot", plot, "--log", logf, "--name", "synthetic clipper",
+                             (const char *)NULL);
     CHECK(r.code == 0, "train: exit %d: %s", r.code, r.err);
     double esr = printed(r.out, "test ESR ");
     printf("%s", r.out);
@@ -113,8 +114,8 @@ int main(int argc, char **argv)
      * validation part by default), in an SVG file */
     CHECK(svg && strstr(svg, "<svg ") && strstr(svg, "</svg>"), "plot is not an SVG file");
     CHECK(svg && count_of(svg, "<polyline") == 3 && count_of(svg, "<circle") == 2 && strstr(svg, "validation ESR"),
-          "plot: %d curves, %d circles (expected 3 and 2: the kept epoch and its legend)", svg ? count_of(svg, "<polyline") : -1,
-          svg ? count_of(svg, "<circle") : -1);
+          "plot: %d curves, %d circles (expected 3 and 2: the kept epoch and its legend)",
+          svg ? count_of(svg, "<polyline") : -1, svg ? count_of(svg, "<circle") : -1);
     free(svg);
     char *log = read_file(logf, &len);
     CHECK(log && count_lines(log) == 25 && strstr(log, "\"test_esr\""), "log: %d lines", log ? count_lines(log) : -1);
@@ -128,8 +129,8 @@ int main(int argc, char **argv)
     if (pid == 0) {
         freopen("/dev/null", "w", stdout);
         freopen("/dev/null", "w", stderr);
-        execl(rnnfx_bin(), rnnfx_bin(), "train", "--input", in, "--target", out, SMALL, "--epochs", "1000", "-o", model2,
-              (char *)NULL);
+        execl(rnnfx_bin(), rnnfx_bin(), "train", "--input", in, "--target", out, SMALL, "--epochs", "1000", "-o",
+              model2, (char *)NULL);
         _exit(127);
     }
     for (int i = 0; i < 600 && !file_exists(ckpt); i++) usleep(50000); /* the first epoch done */
@@ -215,11 +216,8 @@ int main(int argc, char **argv)
     struct {
         const char *opt, *val, *model;
     } unwritable[] = {
-        {"--name", "x", nodir_model},
-        {"--plot", nodir_file, model3},
-        {"--checkpoint", nodir_file, model3},
-        {"--log", nodir_file, model3},
-        {"--plot", folder, model3}, /* a folder */
+        {"--name", "x", nodir_model},  {"--plot", nodir_file, model3}, {"--checkpoint", nodir_file, model3},
+        {"--log", nodir_file, model3}, {"--plot", folder, model3}, /* a folder */
     };
     for (size_t k = 0; k < sizeof unwritable / sizeof unwritable[0]; k++) {
         const char *named = k == 0 ? nodir_model : unwritable[k].val;
@@ -233,10 +231,8 @@ int main(int argc, char **argv)
     CHECK(!file_exists(nodir_model), "a model appeared in a missing folder");
 
     const char *usage_cases[][6] = {
-        {"--input", in, "-o", model3, NULL},
-        {"--input", in, "--target", out, NULL},
-        {"--pair", in, out, "-o", model3, "--type"},
-        {"--pair", in, out, "-o", model3, "--bogus"},
+        {"--input", in, "-o", model3, NULL},           {"--input", in, "--target", out, NULL},
+        {"--pair", in, out, "-o", model3, "--type"},   {"--pair", in, out, "-o", model3, "--bogus"},
         {"--pair", in, out, "--epochs", "zero", "-o"},
     };
     for (size_t k = 0; k < sizeof usage_cases / sizeof usage_cases[0]; k++) {

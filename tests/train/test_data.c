@@ -80,7 +80,8 @@ int main(void)
         if (bad[k].silent_in) memset(xs, 0, sizeof xs);
         if (bad[k].nan_out) ys[1234] = NAN;
         d = nn_tdata_new();
-        nn_status st = add(d, xs, bad[k].nx, bad[k].cx, bad[k].rx, ys, bad[k].ny, bad[k].cy, bad[k].ry, bad[k].channel, &err);
+        nn_status st = add(d, xs, bad[k].nx, bad[k].cx, bad[k].rx, ys, bad[k].ny, bad[k].cy, bad[k].ry, bad[k].channel,
+                           &err);
         CHECK(st != NN_OK, "%s: accepted", bad[k].what);
         if (st != NN_OK) {
             printf("%-26s -> %s\n", bad[k].what, err.msg);
@@ -132,8 +133,8 @@ int main(void)
             d = nn_tdata_new();
             CHECK(add(d, x, 2 * N, 1, 48000, y, 2 * N, 1, 48000, -1, &err) == NN_OK, "%s", err.msg);
             nn_tdata_pair(d, 0, &pi);
-            CHECK(pi.lag == lags[k] && (pi.lag_corr > 0) == (sign > 0), "delay %d sign %d: found lag %d, correlation %.2f",
-                  lags[k], sign, pi.lag, pi.lag_corr);
+            CHECK(pi.lag == lags[k] && (pi.lag_corr > 0) == (sign > 0),
+                  "delay %d sign %d: found lag %d, correlation %.2f", lags[k], sign, pi.lag, pi.lag_corr);
             nn_tdata_align(d);
             nn_tdata_pair(d, 0, &pi);
             CHECK(pi.frames == (size_t)(2 * N - lags[k]), "aligned: %zu frames", pi.frames);
@@ -141,7 +142,8 @@ int main(void)
         }
     /* the target early (negative lag) */
     delayed(x + 9, y, 2 * N - 9, 0, 1.0f);
-    CHECK(nn_find_lag(x, y, 2 * N - 9, 100, NULL) == -9, "an early target: lag %d", nn_find_lag(x, y, 2 * N - 9, 100, NULL));
+    CHECK(nn_find_lag(x, y, 2 * N - 9, 100, NULL) == -9, "an early target: lag %d",
+          nn_find_lag(x, y, 2 * N - 9, 100, NULL));
 
     /* split: one pair by time, several by file, explicit test pairs kept whole */
     d = nn_tdata_new();
@@ -175,15 +177,15 @@ int main(void)
         /* validation: the file nearest 20 % of the 4.5 N frames, ties to the later: pair 3 */
         if (i == 3) CHECK(pi.val_to == pi.frames, "validation should be pair 3");
     }
-    CHECK(roles[0] == 3 && roles[1] == 1 && roles[2] == 1, "parts: %d train, %d validation, %d test", roles[0], roles[1],
-          roles[2]);
+    CHECK(roles[0] == 3 && roles[1] == 1 && roles[2] == 1, "parts: %d train, %d validation, %d test", roles[0],
+          roles[1], roles[2]);
     printf("by file: %s\n", nn_tdata_describe(d));
     /* AUTO with a test pair given: validation is the tail of every other file */
     CHECK(nn_tdata_split(d, NN_SPLIT_AUTO, 0.2, 0.15, &err) == NN_OK, "%s", err.msg);
     for (int i = 0; i < 4; i++) {
         nn_tdata_pair(d, i, &pi);
-        CHECK(pi.train_from == 0 && pi.train_to == pi.frames - (size_t)(0.2 * (double)pi.frames) && pi.val_to == pi.frames &&
-                  pi.test_to == pi.test_from,
+        CHECK(pi.train_from == 0 && pi.train_to == pi.frames - (size_t)(0.2 * (double)pi.frames) &&
+                  pi.val_to == pi.frames && pi.test_to == pi.test_from,
               "auto, pair %d: train %zu-%zu val %zu-%zu test %zu-%zu", i, pi.train_from, pi.train_to, pi.val_from,
               pi.val_to, pi.test_from, pi.test_to);
     }
@@ -203,7 +205,8 @@ int main(void)
         whole_test += pi.test_to - pi.test_from == pi.frames;
         tails += pi.val_to == pi.frames && pi.val_from > 0 && pi.test_to == pi.test_from;
     }
-    CHECK(whole_test == 1 && tails == 3, "auto, 4 files: %d whole test files, %d with a validation tail", whole_test, tails);
+    CHECK(whole_test == 1 && tails == 3, "auto, 4 files: %d whole test files, %d with a validation tail", whole_test,
+          tails);
     printf("auto: %s\n", nn_tdata_describe(d));
     nn_tdata_free(d);
     return check_exit();

@@ -48,8 +48,8 @@ static int same_spec_weights(const nn_spec *a, const nn_spec *b)
     return a->skip == b->skip && a->in_gain_db == b->in_gain_db && a->out_gain_db == b->out_gain_db;
 }
 
-static void run_case(const char *what, nn_cell type, int layers, int hidden, int ncond, int skip, int deep,
-                     int with_h0, float in_db, float out_db)
+static void run_case(const char *what, nn_cell type, int layers, int hidden, int ncond, int skip, int deep, int with_h0,
+                     float in_db, float out_db)
 {
     nn_spec s;
     nn_spec_init_random(&s, type, layers, hidden, ncond, skip, 5 + (uint64_t)hidden);
@@ -93,7 +93,8 @@ static void run_case(const char *what, nn_cell type, int layers, int hidden, int
     int wins[] = {700, 1, 999, 1300};
     nn_tbatch *wb = nn_tbatch_new(net, B, 1300, &err);
     nn_tbatch_start(wb, B, cond);
-    for (int w = 0, t0 = 0; w < 4; t0 += wins[w], w++) nn_tbatch_forward(wb, x + (size_t)t0 * B, B, wins[w], y + (size_t)t0 * B, B);
+    for (int w = 0, t0 = 0; w < 4; t0 += wins[w], w++)
+        nn_tbatch_forward(wb, x + (size_t)t0 * B, B, wins[w], y + (size_t)t0 * B, B);
     /* another cut: 1000 x 3 - same result within float tolerance of the dense sums */
     nn_tbatch_start(wb, B, cond);
     for (int t0 = 0; t0 < N; t0 += 1000) nn_tbatch_forward(wb, x + (size_t)t0 * B, B, 1000, y2 + (size_t)t0 * B, B);

@@ -49,8 +49,8 @@ int main(void)
     fclose(f);
 
     /* lags as the README says, for every clip of two pedals */
-    const char *clips[] = {"bass", "epiano", "organ", "guitar-distorted", "guitar-flanger", "guitar-funk",
-                           "guitar-chords", "guitar-funk2"};
+    const char *clips[] = {"bass",           "epiano",      "organ",         "guitar-distorted",
+                           "guitar-flanger", "guitar-funk", "guitar-chords", "guitar-funk2"};
     const char *pedals[] = {"zendrive_g5_t3", "honeybee_g5_t2"};
     for (int p = 0; p < 2; p++) {
         nn_tdata *d = nn_tdata_new();

@@ -175,7 +175,8 @@ static void check_trainer(const char *dir)
         CHECK(bs->sample_rate == RATE, "sample rate %g", bs->sample_rate);
         CHECK(fabs(bs->meta.test_esr - fs.meta.test_esr) <= 1e-8 * fs.meta.test_esr, "stored ESR %.9g != reported %.9g",
               bs->meta.test_esr, fs.meta.test_esr);
-        CHECK(bs->meta.training && strstr(bs->meta.training, "\"hidden\":8") && strstr(bs->meta.training, "\"best_epoch\""),
+        CHECK(bs->meta.training && strstr(bs->meta.training, "\"hidden\":8") &&
+                  strstr(bs->meta.training, "\"best_epoch\""),
               "training settings: %s", bs->meta.training ? bs->meta.training : "(none)");
         CHECK(bs->meta.description && strstr(bs->meta.description, "test:"), "description: %s",
               bs->meta.description ? bs->meta.description : "(none)");
