@@ -197,7 +197,7 @@ typedef struct nn_train_opts {
     int warmup;            /* samples run before the loss counts, per segment (200) */
     int step;              /* samples per Adam step: the truncated-BPTT window (1000) */
     int batch;             /* segments per batch (50) */
-    double lr;             /* Adam learning rate (5e-3) */
+    double lr;             /* Adam learning rate (the recipe 5e-3, rnnfx's default 1e-2) */
     double weight_decay;   /* Adam L2 weight decay (1e-4) */
     int epochs;            /* budget (200) */
     int patience;          /* early stopping: epochs without a better validation ESR (0: never) */
@@ -215,7 +215,7 @@ typedef struct nn_train_opts {
     int threads;   /* worker threads (1); results are deterministic per thread count */
 } nn_train_opts;
 
-/* rnnfx's defaults: the recipe with a cosine learning-rate schedule and gradient clipping. */
+/* rnnfx's defaults: the recipe with a cosine learning-rate schedule from 1e-2 and gradient clipping. */
 void nn_train_opts_default(nn_train_opts *o);
 /* The recipe of the published amp-modelling work (Automated-GuitarAmpModelling, in PyTorch):
  * LSTM-16 with skip, 0.5 s segments, 200 samples of warm-up, an Adam step every 1000 samples,
