@@ -86,7 +86,10 @@ struct Swap {
 
     /* Written by the audio thread, read by restore() from any thread (relaxed: a value one
      * block old is as good as the newest). */
-    atomic_bool ran;                    /* audio has run since activate(): swaps fade from now on */
+    atomic_bool ran; /* audio has run since activate(): swaps fade from now on */
+    /* Written by the worker when it could not answer a request from run() (the host's queue back
+     * stayed full): the audio thread then stops waiting for that answer (swap_retry). */
+    atomic_bool answer_lost;
     atomic_uint knob_bits[NN_MAX_COND]; /* swap_set_knob's values (float bits) */
 
     /* The path of the model playing (or about to), for notify and for save(), which the host
@@ -135,6 +138,7 @@ Swap *swap_new(double rate, int n_ch, uint32_t fade_len, LV2_Worker_Schedule *sc
     sw->logger = logger;
     sw->listener = listener;
     atomic_init(&sw->ran, false);
+    atomic_init(&sw->answer_lost, false);
     for (int k = 0; k < NN_MAX_COND; k++) atomic_init(&sw->knob_bits[k], 0u); /* the bits of 0.0f */
     atomic_init(&sw->path_seq, 0u);
     return sw;
@@ -261,6 +265,12 @@ void swap_request(Swap *sw, const char *path, uint32_t len)
 
 void swap_retry(Swap *sw)
 {
+    if (atomic_exchange_explicit(&sw->answer_lost, false, memory_order_acquire)) {
+        /* the request in flight will never be answered: without this, no request would be sent
+         * again (send_wanted waits for the one in flight) */
+        sw->loading = false;
+        say_failed(sw, "the host's worker queue stayed full: the model was not loaded");
+    }
     empty_trash(sw);
     send_wanted(sw);
 }
@@ -333,10 +343,12 @@ LV2_Worker_Status swap_work(Swap *sw, LV2_Worker_Respond_Function respond, LV2_W
 
     Answer a;
     load(sw, &req, path, &a);
-    if (a.failed.type == MSG_FAILED) return respond_retry(respond, handle, sizeof a.failed, &a.failed);
-    if (respond_retry(respond, handle, sizeof a.loaded, &a.loaded) != LV2_WORKER_SUCCESS) {
+    LV2_Worker_Status st = a.failed.type == MSG_FAILED ? respond_retry(respond, handle, sizeof a.failed, &a.failed)
+                                                       : respond_retry(respond, handle, sizeof a.loaded, &a.loaded);
+    if (st != LV2_WORKER_SUCCESS) {
         lv2_log_error(sw->logger, "rnnfx: the host's worker queue stays full; %s dropped\n", path);
-        slot_free(a.loaded.slot);
+        if (a.loaded.type == MSG_LOADED) slot_free(a.loaded.slot);
+        if (req.from_run) atomic_store_explicit(&sw->answer_lost, true, memory_order_release);
         return LV2_WORKER_ERR_NO_SPACE;
     }
     return LV2_WORKER_SUCCESS;

@@ -74,7 +74,8 @@ void swap_free(Swap *sw);
  * A path of SWAP_PATH_MAX bytes or more fails at once (listener.failed). */
 void swap_request(Swap *sw, const char *path, uint32_t len) NN_RT;
 /* [RT] Once per run(), before any audio: what waited for room in the worker's queue (a request,
- * slots to free) goes to it. */
+ * slots to free) goes to it; a request whose answer the worker could not send back (the host's
+ * queue stayed full) is given up (listener.failed), so that later requests are sent again. */
 void swap_retry(Swap *sw) NN_RT;
 /* [RT] Knob k's value (k < NN_MAX_COND) as a new model should start with it: its states
  * settle with it. run() sets them all before it handles its messages. */

@@ -15,7 +15,18 @@ done
 tmp=$(mktemp -d)
 jackd_pid= jalv_pid= metro_pid=
 cleanup() {
+    # jack_metro was once seen to ignore SIGTERM (its server going away under it) and the wait
+    # below then held the test until its timeout: SIGKILL whatever is still there after 5 s.
     for pid in $metro_pid $jalv_pid $jackd_pid; do kill "$pid" 2>/dev/null; done
+    for _ in $(seq 50); do
+        alive=
+        for pid in $metro_pid $jalv_pid $jackd_pid; do # a zombie (Z) has ended: wait reaps it
+            ps -o stat= -p "$pid" 2>/dev/null | grep -qv Z && alive=1
+        done
+        [ -z "$alive" ] && break
+        sleep 0.1
+    done
+    for pid in $metro_pid $jalv_pid $jackd_pid; do kill -9 "$pid" 2>/dev/null; done
     for pid in $metro_pid $jalv_pid $jackd_pid; do wait "$pid" 2>/dev/null; done
     rm -rf "$tmp"
 }

@@ -697,6 +697,16 @@ static void test_answers_full(void)
     CHECK(!strcmp(log_freed, "a@worker"), "freed '%s', not 'a@worker'", log_freed);
     free(m);
     answers_full = false;
+    /* the audio thread gives that request up at its next run(), and sends the next one */
+    who = "audio";
+    swap_retry(sw);
+    swap_request(sw, "b", 1);
+    CHECK(jobs.len == 1, "after a lost answer, a new request was not sent to the worker (%d queued)", jobs.len);
+    do_work(1);
+    do_answers();
+    const char *path = swap_path(sw);
+    CHECK(path && !strcmp(path, "b"), "after a lost answer, the next model does not play: path '%s'",
+          path ? path : "(none)");
     who = "host";
     swap_free(sw);
     sw = NULL;
