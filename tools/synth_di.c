@@ -20,43 +20,19 @@ typedef struct event {
 } event;
 
 #define X (-1)
+/* One chord a line, as in a chord chart (clang-format would spread each over four lines). */
+// clang-format off
 /* Standard tuning: E2 A2 D3 G3 B3 E4 = MIDI 40 45 50 55 59 64. */
-#define EM                     \
-    {                          \
-        40, 47, 52, 55, 59, 64 \
-    }
-#define C_                    \
-    {                         \
-        X, 48, 52, 55, 60, 64 \
-    }
-#define G_                     \
-    {                          \
-        43, 47, 50, 55, 59, 67 \
-    }
-#define D_                   \
-    {                        \
-        X, X, 50, 57, 62, 66 \
-    }
-#define AM                    \
-    {                         \
-        X, 45, 52, 57, 60, 64 \
-    }
-#define F_                     \
-    {                          \
-        41, 48, 53, 57, 60, 65 \
-    }
-#define E5                  \
-    {                       \
-        40, 47, 52, X, X, X \
-    }
-#define A5                  \
-    {                       \
-        X, 45, 52, 57, X, X \
-    }
-#define NOTE(s, m)                                                                                     \
-    {                                                                                                  \
-        s == 0 ? m : X, s == 1 ? m : X, s == 2 ? m : X, s == 3 ? m : X, s == 4 ? m : X, s == 5 ? m : X \
-    }
+#define EM {40, 47, 52, 55, 59, 64}
+#define C_ {X, 48, 52, 55, 60, 64}
+#define G_ {43, 47, 50, 55, 59, 67}
+#define D_ {X, X, 50, 57, 62, 66}
+#define AM {X, 45, 52, 57, 60, 64}
+#define F_ {41, 48, 53, 57, 60, 65}
+#define E5 {40, 47, 52, X, X, X}
+#define A5 {X, 45, 52, 57, X, X}
+#define NOTE(s, m) {s == 0 ? m : X, s == 1 ? m : X, s == 2 ? m : X, s == 3 ? m : X, s == 4 ? m : X, s == 5 ? m : X}
+// clang-format on
 
 /* ~8.8 s at 120 BPM: two bars of palm-muted E5/A5 chugs, a bar of strummed Em C G D, a bar of
  * E minor pentatonic riff, and a final ringing Em. */
