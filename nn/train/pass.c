@@ -210,24 +210,28 @@ TN_CLONES static void add_to(float *restrict a, const float *restrict b, size_t 
  * arithmetic. These kernels keep tiles of 4 rows x 2 vectors of C in registers and stream B
  * from L1: about half OpenBLAS's time here. One per vector width, matching the kernel table's
  * (the choice of instruction set is made once, by nn_kernels_select). */
-#define GEMM_TILE(VT, W, R, J)                                                                                    \
-    do {                                                                                                          \
-        VT acc[R][J];                                                                                             \
-        _Pragma("GCC unroll 4") for (int r = 0; r < R; r++) _Pragma("GCC unroll 2") for (int q = 0; q < J; q++)   \
-            acc[r][q] = *(const VT *)(C + (size_t)(e + r) * (size_t)ldc + (size_t)(j + q * W));                   \
-        for (int k = 0; k < K; k++) {                                                                             \
-            VT b[J];                                                                                              \
-            _Pragma("GCC unroll 2") for (int q = 0; q < J; q++)                                                   \
-                b[q] = *(const VT *)(Bm + (size_t)k * (size_t)ldb + (size_t)(j + q * W));                         \
-            _Pragma("GCC unroll 4") for (int r = 0; r < R; r++)                                                   \
-            {                                                                                                     \
-                float a = A[(size_t)(e + r) * (size_t)lda + (size_t)k];                                           \
-                _Pragma("GCC unroll 2") for (int q = 0; q < J; q++) acc[r][q] += a * b[q];                        \
-            }                                                                                                     \
-        }                                                                                                         \
-        _Pragma("GCC unroll 4") for (int r = 0; r < R; r++) _Pragma("GCC unroll 2") for (int q = 0; q < J; q++) * \
-            (VT *)(C + (size_t)(e + r) * (size_t)ldc + (size_t)(j + q * W)) = acc[r][q];                          \
+/* Laid out by hand: clang-format cannot lay out the _Pragma loops of a macro readably. */
+// clang-format off
+#define GEMM_TILE(VT, W, R, J)                                                                     \
+    do {                                                                                           \
+        VT acc[R][J];                                                                              \
+        _Pragma("GCC unroll 4") for (int r = 0; r < R; r++)                                        \
+            _Pragma("GCC unroll 2") for (int q = 0; q < J; q++)                                   \
+                acc[r][q] = *(const VT *)(C + (size_t)(e + r) * (size_t)ldc + (size_t)(j + q * W)); \
+        for (int k = 0; k < K; k++) {                                                              \
+            VT b[J];                                                                               \
+            _Pragma("GCC unroll 2") for (int q = 0; q < J; q++)                                   \
+                b[q] = *(const VT *)(Bm + (size_t)k * (size_t)ldb + (size_t)(j + q * W));           \
+            _Pragma("GCC unroll 4") for (int r = 0; r < R; r++) {                                 \
+                float a = A[(size_t)(e + r) * (size_t)lda + (size_t)k];                            \
+                _Pragma("GCC unroll 2") for (int q = 0; q < J; q++) acc[r][q] += a * b[q];        \
+            }                                                                                      \
+        }                                                                                          \
+        _Pragma("GCC unroll 4") for (int r = 0; r < R; r++)                                        \
+            _Pragma("GCC unroll 2") for (int q = 0; q < J; q++)                                   \
+                *(VT *)(C + (size_t)(e + r) * (size_t)ldc + (size_t)(j + q * W)) = acc[r][q];       \
     } while (0)
+// clang-format on
 
 #define GEMM_BODY(VT, W)                                                                                     \
     {                                                                                                        \
