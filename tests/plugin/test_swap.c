@@ -584,16 +584,22 @@ static void step(const Step *st)
         CHECK(gains[n - 1] == st->gain, "the fade's gain at the chunk's end: %g, not %g", gains[n - 1], st->gain);
 }
 
-static void run_scenario(const Scenario *sc)
+/* A new swap for one test: empty queues, nothing made, the worker nested or not. */
+static LV2_Log_Logger no_logger = {NULL, 0, 0, 0, 0}; /* no log: the swap's notes go to stderr */
+static Swap *fresh_swap(bool nest, int n_ch, SwapListener listener)
 {
     memset(&jobs, 0, sizeof jobs);
     memset(&answers, 0, sizeof answers);
     jobs_full = answers_full = false;
-    nested = sc->nested;
+    nested = nest;
     n_made = 0;
+    return swap_new(48000.0, n_ch, FADE_LEN, &schedule, &no_logger, listener);
+}
+
+static void run_scenario(const Scenario *sc)
+{
     log_bad[0] = '\0';
-    LV2_Log_Logger logger = {NULL, 0, 0, 0, 0}; /* no log: the swap's notes go to stderr */
-    sw = swap_new(48000.0, 1, FADE_LEN, &schedule, &logger, (SwapListener){NULL, on_installed, on_failed});
+    sw = fresh_swap(sc->nested, 1, (SwapListener){NULL, on_installed, on_failed});
     CHECK(sw != NULL, "swap_new");
     if (!sw) return;
     printf("- %s\n", sc->name);
@@ -641,12 +647,7 @@ static void run_scenario(const Scenario *sc)
 static void test_knobs_and_reset(void)
 {
     printf("- knobs and reset\n");
-    memset(&jobs, 0, sizeof jobs);
-    memset(&answers, 0, sizeof answers);
-    nested = true;
-    n_made = 0;
-    LV2_Log_Logger logger = {NULL, 0, 0, 0, 0};
-    sw = swap_new(48000.0, 2, FADE_LEN, &schedule, &logger, (SwapListener){0});
+    sw = fresh_swap(true, 2, (SwapListener){0});
     who = "audio";
     swap_set_knob(sw, 1, 0.25f);
     swap_request(sw, "a", 1);
@@ -680,12 +681,7 @@ static void test_knobs_and_reset(void)
 static void test_answers_full(void)
 {
     printf("- the answer queue stays full\n");
-    memset(&jobs, 0, sizeof jobs);
-    memset(&answers, 0, sizeof answers);
-    nested = false;
-    n_made = 0;
-    LV2_Log_Logger logger = {NULL, 0, 0, 0, 0};
-    sw = swap_new(48000.0, 1, FADE_LEN, &schedule, &logger, (SwapListener){0});
+    sw = fresh_swap(false, 1, (SwapListener){0});
     who = "audio";
     swap_request(sw, "a", 1);
     answers_full = true;

@@ -290,3 +290,15 @@ void test_signal(float *x, size_t n, double rate, unsigned seed)
         x[i] = (float)(0.5 * v * exp(-6.0 * tp) + noise);
     }
 }
+
+int write_identity_model(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return -1;
+    fprintf(f,
+            "{\"in_shape\": [null, null, 1], \"in_skip\": 1, \"metadata\": {\"samplerate\": 48000},\n"
+            " \"layers\": [{\"type\": \"lstm\", \"activation\": \"\", \"shape\": [null, null, 1],\n"
+            "   \"weights\": [[[0, 0, 0, 0]], [[0, 0, 0, 0]], [0, 0, 0, 0]]},\n"
+            "  {\"type\": \"dense\", \"activation\": \"\", \"shape\": [null, null, 1], \"weights\": [[[0]], [0]]}]}\n");
+    return fclose(f) == 0 ? 0 : -1;
+}

@@ -81,4 +81,9 @@ int golden_read(const char *path, float *x, float *y, int cap);
  * `seed` (so that channels differ). */
 void test_signal(float *x, size_t n, double rate, unsigned seed);
 
+/* Writes the identity model at 48 kHz to `path`: an LSTM-1 with zero weights (its output is
+ * exactly 0), the input skip and a Dense(1) of zero - so that the model's output is its input.
+ * Returns 0 on success. */
+int write_identity_model(const char *path);
+
 #endif

@@ -22,18 +22,6 @@
 #define FREQ 997.0
 #define ALIGN_TOLERANCE 0.05 /* samples: PAD_TOLERANCE of dsp/model_stream.c */
 
-static void write_identity_model(const char *path)
-{
-    FILE *f = fopen(path, "w");
-    if (!f) return;
-    fprintf(f,
-            "{\"in_shape\": [null, null, 1], \"in_skip\": 1, \"metadata\": {\"samplerate\": 48000},\n"
-            " \"layers\": [{\"type\": \"lstm\", \"activation\": \"\", \"shape\": [null, null, 1],\n"
-            "   \"weights\": [[[0, 0, 0, 0]], [[0, 0, 0, 0]], [0, 0, 0, 0]]},\n"
-            "  {\"type\": \"dense\", \"activation\": \"\", \"shape\": [null, null, 1], \"weights\": [[[0]], [0]]}]}\n");
-    fclose(f);
-}
-
 /* Amplitude and phase of the FREQ component of x[from..to), by projection on sin and cos. */
 static void tone(const float *x, size_t from, size_t to, double *amp, double *phase)
 {
@@ -55,7 +43,7 @@ static void identity(void)
     for (int i = 0; i < N; i++) x[i] = (float)(0.5 * sin(2 * M_PI * FREQ * i / RATE + 0.3));
     char model[PATH_CAP], in[PATH_CAP], out[PATH_CAP];
     scratch_path(model, "identity48k.json");
-    write_identity_model(model);
+    CHECK(write_identity_model(model) == 0, "cannot write %s", model);
     scratch_path(in, "sine44k.wav");
     scratch_path(out, "sine_out.wav");
     CHECK(wav_write(in, 1, RATE, N, x) == 0, "cannot write %s", in);
