@@ -20,16 +20,19 @@
 #define NN_KREGS 32
 #define NN_KERNEL_TABLE nn_kernels_avx512
 #define NN_KERNEL_NAME "avx512"
+#define NN_PAIR_BLOCKS 0
 #elif defined(NN_KERNEL_AVX2)
 #define NN_VW 8
 #define NN_KREGS 16
 #define NN_KERNEL_TABLE nn_kernels_avx2
 #define NN_KERNEL_NAME "avx2+fma"
+#define NN_PAIR_BLOCKS 1
 #else
 #define NN_VW 4
 #define NN_KREGS 16
 #define NN_KERNEL_TABLE nn_kernels_generic
 #define NN_KERNEL_NAME "generic"
+#define NN_PAIR_BLOCKS 0
 #endif
 
 #include "cell_math.h"
@@ -50,8 +53,9 @@ typedef struct {
     vf a[2][NB_MAX][4][4];
 } accs;
 
-/* One column j (split k) into the accumulators of slots [s0, s0 + ns) of nb blocks. */
-static ALWAYS_INLINE void acc_col(accs *A, const int nch, const int nb, const int G, const int s0, const int ns,
+/* One column j (split k) into the accumulators of slots [s0, s0 + ns) of nb blocks; a block's
+ * columns are CS vectors apart (nn_layer_w_stride). */
+static ALWAYS_INLINE void acc_col(accs *A, const int nch, const int nb, const size_t CS, const int s0, const int ns,
                                   const int gru_h, const vf *const *W, const float *const *v, int j, const int k)
 {
     vf bc[2];
@@ -61,7 +65,7 @@ static ALWAYS_INLINE void acc_col(accs *A, const int nch, const int nb, const in
     for (int b = 0; b < nb; b++)
 #pragma GCC unroll 4
         for (int s = s0; s < s0 + ns; s++) {
-            vf w = W[b][(size_t)j * G + s];
+            vf w = W[b][(size_t)j * CS + s];
             int d = gru_h && s == 2 ? 3 : s; /* GRU: recurrent part of the candidate kept apart */
 #pragma GCC unroll 2
             for (int c = 0; c < nch; c++) A->a[c][b][d][k] += w * bc[c];
@@ -73,45 +77,47 @@ static ALWAYS_INLINE void acc_col(accs *A, const int nch, const int nb, const in
  * an independent dependency chain. The order of additions into any one accumulator depends on
  * nothing but the model (not on nch, nb or the pass), so one channel and two give equal bits.
  */
-static ALWAYS_INLINE void acc_range(accs *A, const int nch, const int nb, const int G, const int s0, const int ns,
+static ALWAYS_INLINE void acc_range(accs *A, const int nch, const int nb, const size_t CS, const int s0, const int ns,
                                     const int gru_h, const int KS, const vf *const *W, const float *const *v, int ncols)
 {
     int j = 0;
     for (; j + KS <= ncols; j += KS) {
 #pragma GCC unroll 4
-        for (int k = 0; k < KS; k++) acc_col(A, nch, nb, G, s0, ns, gru_h, W, v, j + k, k);
+        for (int k = 0; k < KS; k++) acc_col(A, nch, nb, CS, s0, ns, gru_h, W, v, j + k, k);
     }
     int rem = ncols - j;
-    if (rem > 0) acc_col(A, nch, nb, G, s0, ns, gru_h, W, v, j, 0);
-    if (KS > 2 && rem > 1) acc_col(A, nch, nb, G, s0, ns, gru_h, W, v, j + 1, 1 % KS);
-    if (KS > 3 && rem > 2) acc_col(A, nch, nb, G, s0, ns, gru_h, W, v, j + 2, 2 % KS);
+    if (rem > 0) acc_col(A, nch, nb, CS, s0, ns, gru_h, W, v, j, 0);
+    if (KS > 2 && rem > 1) acc_col(A, nch, nb, CS, s0, ns, gru_h, W, v, j + 1, 1 % KS);
+    if (KS > 3 && rem > 2) acc_col(A, nch, nb, CS, s0, ns, gru_h, W, v, j + 2, 2 % KS);
 }
 
 /* Pre-activation of (channel, block, accumulator): the splits summed in a fixed tree. */
 static ALWAYS_INLINE vf acc_sum(const accs *A, const int KS, int c, int b, int d)
 {
     if (KS == 4) return (A->a[c][b][d][0] + A->a[c][b][d][1]) + (A->a[c][b][d][2] + A->a[c][b][d][3]);
+    if (KS == 1) return A->a[c][b][d][0];
     return A->a[c][b][d][0] + A->a[c][b][d][1];
 }
 
 /*
- * One tile of a layer: nb blocks starting at blk, for nch channels. Accumulates all gates (in
+ * One tile of a layer: nb blocks starting at blk, for nch channels, stored in a pair or not
+ * (in_pair: their columns are then two blocks' worth of vectors apart). Accumulates all gates (in
  * passes over the slots when they would not fit in registers), then the cell's pointwise update
  * (cell_math.h) writes the blocks' new h (and c).
  */
-static ALWAYS_INLINE void tile(const int nch, const int nb, const nn_cell type, const int KS, const nn_layer *L,
-                               int blk, const float *const *bias, const float *const *x, const float *const *h,
-                               float *const *hn, float *const *cs)
+static ALWAYS_INLINE void tile(const int nch, const int nb, const nn_cell type, const int KS, const int in_pair,
+                               const nn_layer *L, int blk, const float *const *bias, const float *const *x,
+                               const float *const *h, float *const *hn, float *const *cs)
 {
     const int G = type == NN_CELL_LSTM ? 4 : type == NN_CELL_GRU ? 3 : 1;
     const int NA = type == NN_CELL_RNN ? 1 : 4; /* accumulators per block */
     const int gru = type == NN_CELL_GRU;
-    size_t ncol = (size_t)(L->nx + L->H);
+    const size_t CS = (size_t)(in_pair ? 2 * G : G); /* = nn_layer_w_stride, known when compiled */
     const vf *Wx[NB_MAX], *Wh[NB_MAX];
 #pragma GCC unroll 2
     for (int b = 0; b < nb; b++) {
-        Wx[b] = (const vf *)L->w + (size_t)(blk + b) * ncol * (size_t)G;
-        Wh[b] = Wx[b] + (size_t)L->nx * (size_t)G;
+        Wx[b] = (const vf *)L->w + nn_layer_w_at(L, blk + b, 0);
+        Wh[b] = Wx[b] + (size_t)L->nx * CS;
     }
     /* Slots per pass: as many as fit the register budget (GRU's candidate needs two). Each
      * pass ends by summing its splits, so only one vector per gate stays live across passes. */
@@ -133,8 +139,8 @@ static ALWAYS_INLINE void tile(const int nch, const int nb, const nn_cell type, 
                     for (int k = 0; k < KS; k++)
                         A.a[c][b][d][k] = k ? v_set1(0.0f)
                                             : v_load(bias[c] + ((size_t)(blk + b) * NA + (size_t)d) * NN_VW);
-        acc_range(&A, nch, nb, G, s0, ns, 0, KS, Wx, x, L->nx);
-        acc_range(&A, nch, nb, G, s0, ns, gru, KS, Wh, h, L->H);
+        acc_range(&A, nch, nb, CS, s0, ns, 0, KS, Wx, x, L->nx);
+        acc_range(&A, nch, nb, CS, s0, ns, gru, KS, Wh, h, L->H);
 #pragma GCC unroll 2
         for (int c = 0; c < nch; c++)
 #pragma GCC unroll 2
@@ -162,9 +168,9 @@ static ALWAYS_INLINE void tile(const int nch, const int nb, const nn_cell type, 
         }
 }
 
-/* All blocks of a layer, in tiles of as many blocks as the register budget allows - when the
- * layer's weights stay in L1. Streaming from L2, one block at a time is faster (measured:
- * LSTM-64 on AVX-512 460 ns/sample against 650 with two-block tiles). */
+/* All blocks of an unpaired layer, in tiles of as many blocks as the register budget allows -
+ * when the layer's weights stay in L1. Streaming two unpaired blocks from L2 is slower than one
+ * block at a time (measured: LSTM-64 on AVX-512 460 ns/sample against 650 with two-block tiles). */
 static ALWAYS_INLINE void layer_tiles(const int nch, const nn_cell type, const int KS, const nn_layer *L,
                                       const float *const *bias, const float *const *x, const float *const *h,
                                       float *const *hn, float *const *cs)
@@ -175,28 +181,60 @@ static ALWAYS_INLINE void layer_tiles(const int nch, const nn_cell type, const i
     size_t weight_bytes = (size_t)L->nblk * (size_t)(L->nx + L->H) * (size_t)G * sizeof(vf);
     int b = 0;
     if (NB > 1 && weight_bytes <= 32768)
-        for (; b + NB <= L->nblk; b += NB) tile(nch, NB, type, KS, L, b, bias, x, h, hn, cs);
-    for (; b < L->nblk; b++) tile(nch, 1, type, KS, L, b, bias, x, h, hn, cs);
+        for (; b + NB <= L->nblk; b += NB) tile(nch, NB, type, KS, 0, L, b, bias, x, h, hn, cs);
+    for (; b < L->nblk; b++) tile(nch, 1, type, KS, 0, L, b, bias, x, h, hn, cs);
+}
+
+/*
+ * All blocks of a paired layer (nn_layer_w_at), one column split: one channel runs both blocks
+ * of a pair at once (two blocks' gates are the independent chains; the pair is one stream of
+ * weights), two channels one block at a time (the two channels' gates are the chains; each
+ * weight read once serves both). A lone last block takes two splits: alone, one channel would
+ * have too few chains. Measured with the avx2+fma kernel on a Zen 5 against unpaired one-block
+ * tiles: stereo 10-15 % faster from H = 24 up, mono within a few per cent (BENCHMARKS.md).
+ */
+static ALWAYS_INLINE void layer_pairs(const int nch, const nn_cell type, const nn_layer *L, const float *const *bias,
+                                      const float *const *x, const float *const *h, float *const *hn, float *const *cs)
+{
+    const int NA = type == NN_CELL_RNN ? 1 : 4;
+    const int both = ACC_BUDGET / (nch * NA) >= 2; /* both blocks of a pair fit the registers */
+    int b = 0;
+    for (; b + 2 <= L->nblk; b += 2) {
+        if (both) tile(nch, 2, type, 1, 1, L, b, bias, x, h, hn, cs);
+        else {
+            tile(nch, 1, type, 1, 1, L, b, bias, x, h, hn, cs);
+            tile(nch, 1, type, 1, 1, L, b + 1, bias, x, h, hn, cs);
+        }
+    }
+    if (b < L->nblk) tile(nch, 1, type, 2, 0, L, b, bias, x, h, hn, cs);
 }
 
 static ALWAYS_INLINE void layer_step(const int nch, const nn_layer *L, const float *const *bias, const float *const *x,
                                      const float *const *h, float *const *hn, float *const *cs)
 {
-    /* Four column splits when the layer is one block (latency-bound: shorter chains), two when
-     * there are several (throughput-bound: room for two blocks per tile). */
+    /* Four column splits when the layer is one block (latency-bound: shorter chains); else the
+     * layer is paired when this kernel pairs blocks (nn_kernels.pair_blocks), and unpaired layers
+     * take two splits (throughput-bound: room for two blocks per tile). All of it depends on the
+     * layer alone, so one channel and two add in the same order. */
     switch (L->type) {
     case NN_CELL_LSTM:
         if (L->nblk == 1) layer_tiles(nch, NN_CELL_LSTM, 4, L, bias, x, h, hn, cs);
+        else if (NN_PAIR_BLOCKS)
+            layer_pairs(nch, NN_CELL_LSTM, L, bias, x, h, hn, cs);
         else
             layer_tiles(nch, NN_CELL_LSTM, 2, L, bias, x, h, hn, cs);
         break;
     case NN_CELL_GRU:
         if (L->nblk == 1) layer_tiles(nch, NN_CELL_GRU, 4, L, bias, x, h, hn, cs);
+        else if (NN_PAIR_BLOCKS)
+            layer_pairs(nch, NN_CELL_GRU, L, bias, x, h, hn, cs);
         else
             layer_tiles(nch, NN_CELL_GRU, 2, L, bias, x, h, hn, cs);
         break;
     case NN_CELL_RNN:
         if (L->nblk == 1) layer_tiles(nch, NN_CELL_RNN, 4, L, bias, x, h, hn, cs);
+        else if (NN_PAIR_BLOCKS)
+            layer_pairs(nch, NN_CELL_RNN, L, bias, x, h, hn, cs);
         else
             layer_tiles(nch, NN_CELL_RNN, 2, L, bias, x, h, hn, cs);
         break;
@@ -408,6 +446,7 @@ static void act_bwd(int act, size_t n, const float *y, float *dy)
 const nn_kernels NN_KERNEL_TABLE = {
     .name = NN_KERNEL_NAME,
     .vw = NN_VW,
+    .pair_blocks = NN_PAIR_BLOCKS,
     .run = run,
     .lstm_fwd = lstm_fwd,
     .gru_fwd = gru_fwd,

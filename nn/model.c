@@ -83,6 +83,7 @@ static size_t layout(nn_model *m, const nn_spec *s, float *base, layer_arrays *l
         L->H = r->hidden;
         L->Hp = (int)nn_round_up((size_t)r->hidden, (size_t)vw);
         L->nblk = L->Hp / vw;
+        L->paired = m->k->pair_blocks && L->nblk > 1;
         size_t blk = (size_t)L->G * (size_t)vw;
         la[l].w = carve(base, &used, (size_t)L->nblk * (size_t)(L->nx + L->H) * blk);
         la[l].bias = carve(base, &used, (size_t)L->nblk * (size_t)L->A * (size_t)vw);
@@ -124,8 +125,7 @@ static void pack_layer(const nn_spec *s, int l, int vw, nn_layer *L, const layer
                 for (int col = 0; col < ncol; col++) {
                     float v = col < L->nx ? r->w_ih[row * (size_t)in + (size_t)col]
                                           : r->w_hh[row * (size_t)H + (size_t)(col - L->nx)];
-                    a->w[(((size_t)b * (size_t)ncol + (size_t)col) * (size_t)G + (size_t)g) * (size_t)vw +
-                         (size_t)lane] = v;
+                    a->w[nn_layer_w_at(L, b, col) * (size_t)vw + (size_t)g * (size_t)vw + (size_t)lane] = v;
                 }
                 for (int k = 0; a->wcond && k < in - 1; k++)
                     a->wcond[(((size_t)k * (size_t)L->nblk + (size_t)b) * (size_t)G + (size_t)g) * (size_t)vw +

@@ -28,11 +28,30 @@ typedef struct nn_layer {
     int nx; /* input columns run per sample (layer 0: 1, the audio; conditioning is
                        folded into the bias, see nn_state_set_cond) */
     int H, Hp, nblk;
-    const float *w;       /* [nblk][nx + H][G][VW] */
+    int paired;           /* w holds the blocks in pairs (the kernel's choice, nn_kernels) */
+    const float *w;       /* [nblk][nx + H][G][VW], or when paired [nblk / 2][nx + H][2][G][VW]
+                             and an odd last block [nx + H][G][VW]: see nn_layer_w_at */
     const float *bias;    /* [nblk][A][VW]: LSTM/RNN b_ih + b_hh; GRU r,z: b_ih + b_hh, nx: b_in, nh: b_hn */
     const float *wcond;   /* layer 0 only, when conditioned: [n_cond][nblk][G][VW] */
     const float *h0, *c0; /* [Hp], zero-padded; c0 NULL unless LSTM */
 } nn_layer;
+
+/*
+ * Where block b's weights for column col start in L->w, in vectors of VW floats (its G gate
+ * slots follow), and how many vectors apart its columns are. Paired, the two blocks of a pair
+ * sit side by side within each column, so that a kernel running both at once reads one stream
+ * of weights in order (an odd last block is stored alone).
+ */
+static inline size_t nn_layer_w_stride(const nn_layer *L, int b)
+{
+    return (size_t)L->G * (L->paired && (b | 1) < L->nblk ? 2u : 1u);
+}
+static inline size_t nn_layer_w_at(const nn_layer *L, int b, int col)
+{
+    int first = L->paired ? b & ~1 : b; /* the first block stored in b's group */
+    size_t start = (size_t)first * (size_t)(L->nx + L->H) * (size_t)L->G;
+    return start + (size_t)col * nn_layer_w_stride(L, b) + (size_t)(b - first) * (size_t)L->G;
+}
 
 typedef struct nn_dense_layer {
     int in, out, outp; /* outp: out padded to VW (out > 1) */

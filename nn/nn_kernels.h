@@ -17,6 +17,8 @@
 struct nn_kernels {
     const char *name; /* "avx2+fma", "generic", ... */
     int vw;           /* lanes per vector */
+    int pair_blocks;  /* layers of several blocks are packed in pairs and run two blocks at a
+                       * time (nn_layer.paired): where that measured faster, see kernels.c */
 
     /* [RT] nch (1 or 2) channels of the same model, n samples each. The caller has set up the
      * FP environment and checks for non-finite output. */
