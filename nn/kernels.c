@@ -112,11 +112,13 @@ static ALWAYS_INLINE void tile(const int nch, const int nb, const nn_cell type, 
     const int G = type == NN_CELL_LSTM ? 4 : type == NN_CELL_GRU ? 3 : 1;
     const int NA = type == NN_CELL_RNN ? 1 : 4; /* accumulators per block */
     const int gru = type == NN_CELL_GRU;
-    const size_t CS = (size_t)(in_pair ? 2 * G : G); /* = nn_layer_w_stride, known when compiled */
+    /* nn_layer_w_at, with the stride known when compiled */
+    const size_t CS = (size_t)(in_pair ? 2 * G : G), ncol = (size_t)(L->nx + L->H);
     const vf *Wx[NB_MAX], *Wh[NB_MAX];
 #pragma GCC unroll 2
     for (int b = 0; b < nb; b++) {
-        Wx[b] = (const vf *)L->w + nn_layer_w_at(L, blk + b, 0);
+        int u = blk + b, first = in_pair ? u & ~1 : u; /* the first block stored in u's group */
+        Wx[b] = (const vf *)L->w + (size_t)first * ncol * (size_t)G + (size_t)(u - first) * (size_t)G;
         Wh[b] = Wx[b] + (size_t)L->nx * CS;
     }
     /* Slots per pass: as many as fit the register budget (GRU's candidate needs two). Each
