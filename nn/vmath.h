@@ -79,8 +79,10 @@ static inline vf v_max(vf a, vf b) { return v_select(a > b, a, b); }
  * 9 (tanh(9) is within 3e-8 of 1). Why not 1 - 2 / (1 + exp(2x)): exp needs a rounding, an
  * integer step into the exponent bits and a polynomial, then a reciprocal - about 40 cycles of
  * latency, twice per sample on a recurrent network's critical path. Here the chain is x^2 (its
- * clamp is one min; the clamp of x runs beside it), P and Q side by side in Estrin's scheme
- * (three dependent steps), one division: ~27 cycles on Zen. A true division, not an estimate
+ * clamp is one min), P and Q side by side in Estrin's scheme (three dependent steps), one
+ * division: ~27 cycles on Zen. x itself is not clamped: past lim the quotient is
+ * (x / lim) tanh(lim), beyond the bound, and the final clamp returns +-bound; both terms of the
+ * numerator have x's sign (all p_k > 0), so even one that overflows ends at +-bound, never NaN. A true division, not an estimate
  * and a Newton step: it is shorter in latency on current x86 and ARM, pipelined enough for the
  * four gates of a block, and correctly rounded.
  *
@@ -96,11 +98,10 @@ static inline __attribute__((always_inline)) vf v_odd_rational(vf x, float lim, 
                                                                const float q[5])
 {
     vf t = v_min(v_set1(lim * lim), x * x);
-    vf xc = v_max(v_set1(-lim), v_min(v_set1(lim), x));
     vf t2 = t * t;
     vf pa = t * p[1] + p[0], pb = t2 * p[4] + (t * p[3] + p[2]);
     vf qa = t * q[1] + q[0], qb = t2 * q[4] + (t * q[3] + q[2]);
-    vf num = (xc * t2) * pb + xc * pa; /* x P(t): x enters beside the polynomial, not after */
+    vf num = (x * t2) * pb + x * pa; /* x P(t): x enters beside the polynomial, not after */
     vf den = t2 * qb + qa;
     /* The quotient may round one or two ulps past the function's range near saturation;
      * clamped to +-bound so that the range holds exactly (costs two cycles more). */
