@@ -47,6 +47,12 @@
 #define ACC_BUDGET (NN_KREGS == 32 ? 16 : 8)
 #define NB_MAX 2 /* blocks per tile */
 
+/* Accumulator vectors one tile may keep live. A paired GRU tile (AVX2) takes 12: its three gates
+ * x two splits x two blocks (or channels), the two nx sums and the broadcast still leave one of
+ * the 16 registers; with 8 it had 6 dependency chains for 2 FMA pipes of 4 cycles' latency.
+ * Measured: BENCHMARKS.md. */
+static inline int tile_budget(nn_cell type, int in_pair) { return type == NN_CELL_GRU && in_pair ? 12 : ACC_BUDGET; }
+
 /* Accumulators: [channel][block in tile][slot][column split]. Only the entries a tile uses are
  * touched; with every index a compile-time constant after unrolling, they live in registers. */
 typedef struct {
@@ -121,10 +127,12 @@ static ALWAYS_INLINE void tile(const int nch, const int nb, const nn_cell type, 
         Wx[b] = (const vf *)L->w + (size_t)first * ncol * (size_t)G + (size_t)(u - first) * (size_t)G;
         Wh[b] = Wx[b] + (size_t)L->nx * CS;
     }
-    /* Slots per pass: as many as fit the register budget (GRU's candidate needs two). Each
-     * pass ends by summing its splits, so only one vector per gate stays live across passes. */
-    const int per_slot = nch * nb * KS;
-    const int SP = ACC_BUDGET / per_slot >= NA ? G : ACC_BUDGET / per_slot >= 2 ? 2 : 1;
+    /* Slots per pass: as many as fit the register budget. Each pass ends by summing its splits,
+     * so only one vector per gate stays live across passes; the GRU's input part of the
+     * candidate (nx) is summed before the recurrent columns start, so G accumulators per block
+     * are live through them. */
+    const int per_slot = nch * nb * KS, budget = tile_budget(type, in_pair);
+    const int SP = budget / per_slot >= G ? G : budget / per_slot >= 2 ? 2 : 1;
     vf pre[2][NB_MAX][4];
 #pragma GCC unroll 4
     for (int s0 = 0; s0 < G; s0 += SP) {
@@ -142,13 +150,20 @@ static ALWAYS_INLINE void tile(const int nch, const int nb, const nn_cell type, 
                         A.a[c][b][d][k] = k ? v_set1(0.0f)
                                             : v_load(bias[c] + ((size_t)(blk + b) * NA + (size_t)d) * NN_VW);
         acc_range(&A, nch, nb, CS, s0, ns, 0, KS, Wx, x, L->nx);
+        const int early = gru && d1 == 4; /* nx: complete after the input columns */
+#pragma GCC unroll 2
+        for (int c = 0; c < nch; c++)
+#pragma GCC unroll 2
+            for (int b = 0; b < nb; b++)
+                if (early) pre[c][b][2] = acc_sum(&A, KS, c, b, 2);
         acc_range(&A, nch, nb, CS, s0, ns, gru, KS, Wh, h, L->H);
 #pragma GCC unroll 2
         for (int c = 0; c < nch; c++)
 #pragma GCC unroll 2
             for (int b = 0; b < nb; b++)
 #pragma GCC unroll 4
-                for (int d = d0; d < d1; d++) pre[c][b][d] = acc_sum(&A, KS, c, b, d);
+                for (int d = d0; d < d1; d++)
+                    if (!(early && d == 2)) pre[c][b][d] = acc_sum(&A, KS, c, b, d);
     }
 #pragma GCC unroll 2
     for (int c = 0; c < nch; c++)
@@ -188,24 +203,34 @@ static ALWAYS_INLINE void layer_tiles(const int nch, const nn_cell type, const i
 }
 
 /*
- * All blocks of a paired layer (nn_layer_w_at), one column split: one channel runs both blocks
- * of a pair at once (two blocks' gates are the independent chains; the pair is one stream of
- * weights), two channels one block at a time (the two channels' gates are the chains; each
- * weight read once serves both). A lone last block takes two splits: alone, one channel would
- * have too few chains. Measured with the avx2+fma kernel on a Zen 5 against unpaired one-block
- * tiles: stereo 10-15 % faster from H = 24 up, mono within a few per cent (BENCHMARKS.md).
+ * All blocks of a paired layer (nn_layer_w_at). The pair is one stream of weights; what gives
+ * the FMA pipes enough independent chains (2 pipes x 4 cycles: 8) within 16 registers:
+ *   LSTM, RNN: one column split. One channel runs both blocks of a pair at once (two blocks'
+ *     gates are the chains); two channels run one block at a time (the two channels' gates are
+ *     the chains, each weight read once serves both).
+ *   GRU: two splits and both blocks of a pair, one channel at a time (three gates x two splits
+ *     x two blocks = 12 chains; one split left 6, too few). Sharing the weight reads between two
+ *     channels would need more registers than there are, and measured slower than this.
+ * A lone last block takes two splits: alone, one channel would have too few chains. Measured
+ * with the avx2+fma kernel on a Zen 5 against unpaired one-block tiles: BENCHMARKS.md.
  */
 static ALWAYS_INLINE void layer_pairs(const int nch, const nn_cell type, const nn_layer *L, const float *const *bias,
                                       const float *const *x, const float *const *h, float *const *hn, float *const *cs)
 {
-    const int NA = type == NN_CELL_RNN ? 1 : 4;
-    const int both = ACC_BUDGET / (nch * NA) >= 2; /* both blocks of a pair fit the registers */
     int b = 0;
-    for (; b + 2 <= L->nblk; b += 2) {
-        if (both) tile(nch, 2, type, 1, 1, L, b, bias, x, h, hn, cs);
-        else {
-            tile(nch, 1, type, 1, 1, L, b, bias, x, h, hn, cs);
-            tile(nch, 1, type, 1, 1, L, b + 1, bias, x, h, hn, cs);
+    if (type == NN_CELL_GRU) {
+        for (; b + 2 <= L->nblk; b += 2)
+#pragma GCC unroll 2
+            for (int c = 0; c < nch; c++) tile(1, 2, type, 2, 1, L, b, bias + c, x + c, h + c, hn + c, cs + c);
+    } else {
+        const int G = type == NN_CELL_LSTM ? 4 : 1;
+        const int both = ACC_BUDGET / (nch * G) >= 2; /* both blocks of a pair fit the registers */
+        for (; b + 2 <= L->nblk; b += 2) {
+            if (both) tile(nch, 2, type, 1, 1, L, b, bias, x, h, hn, cs);
+            else {
+                tile(nch, 1, type, 1, 1, L, b, bias, x, h, hn, cs);
+                tile(nch, 1, type, 1, 1, L, b + 1, bias, x, h, hn, cs);
+            }
         }
     }
     if (b < L->nblk) tile(nch, 1, type, 2, 0, L, b, bias, x, h, hn, cs);
