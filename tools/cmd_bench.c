@@ -66,7 +66,7 @@ typedef struct bench_opts {
     int quick, runs, n_sizes;
     int sizes[MAX_SIZES];
     double run_seconds; /* target length of one timed run */
-    int stream_runs;    /* pairs of FMA runs (peak, stream; ~20 ms each) per row: the median ratio */
+    int stream_runs;    /* runs of each FMA loop (peak, stream; ~20 ms each) per row */
 } bench_opts;
 
 static int cmp_double(const void *a, const void *b)
@@ -285,7 +285,7 @@ int rnnfx_cmd_bench(int argc, char **argv)
         return cli_usage(&c, "--kernel %s: not available on this CPU (generic always is)", kernel);
     if (!o.runs) o.runs = o.quick ? 5 : 7;
     o.run_seconds = o.quick ? 0.015 : 0.05;
-    o.stream_runs = o.quick ? 3 : 5; /* once per row: 0.2-0.4 s each with the calibration */
+    o.stream_runs = o.quick ? 3 : 5; /* once per row: 0.2-0.5 s a row with the calibration */
     const char *kname = nn_kernel_best();
     const char *isa = rnnfx_fma_isa_for_kernel(kname);
     double gflops = rnnfx_fma_peak_gflops(isa, o.quick ? 3 : 7);

@@ -28,8 +28,8 @@ double rnnfx_fma_peak_gflops(const char *isa, int runs);
 /* Measures the streaming FMA loop of `isa` over a buffer of `bytes` bytes (rounded up to whole
  * rows of 12 vectors: 768 bytes with avx512, 384 otherwise), allocated (64-byte aligned) and freed
  * here. Returns its throughput as a fraction of the peak loop's, the two timed in alternation
- * (median of `runs` pairs of runs of ~20 ms each), so that a slow spell of a shared machine,
- * which slows both, does not count; times rnnfx_fma_peak_gflops that is the stream's GFLOP/s.
+ * (`runs` runs of ~20 ms of each, the fastest of each kept), so that a slow spell of a shared
+ * machine does not count; times rnnfx_fma_peak_gflops that is the stream's GFLOP/s.
  * About 1 while the buffer fits in L1, less beyond. Returns 0 when this CPU cannot run that loop
  * or the buffer cannot be allocated. */
 double rnnfx_fma_stream_of_peak(const char *isa, size_t bytes, int runs);
