@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NACC 12 /* as in fma_peak_loop.c */
+#define NACC 12           /* as in fma_peak_loop.c */
+#define NSTREAM_AVX512 16 /* as in fma_peak_loop.c */
 
 double rnnfx_fma_loop_generic(long iters);
 double rnnfx_fma_stream_generic(const float *w, size_t rows, long passes);
@@ -23,7 +24,7 @@ typedef struct loop {
     const char *isa;
     double (*peak)(long iters);
     double (*stream)(const float *w, size_t rows, long passes);
-    int lanes;
+    int lanes, stream_accs; /* stream_accs: vectors in a row of the stream loop's buffer */
     int (*runs_here)(void);
 } loop;
 
@@ -43,10 +44,10 @@ static int has_avx512(void)
 
 static const loop loops[] = {
 #if defined(FMA_PEAK_HAVE_X86)
-    {"avx512", rnnfx_fma_loop_avx512, rnnfx_fma_stream_avx512, 16, has_avx512},
-    {"avx2+fma", rnnfx_fma_loop_avx2, rnnfx_fma_stream_avx2, 8, has_avx2},
+    {"avx512", rnnfx_fma_loop_avx512, rnnfx_fma_stream_avx512, 16, NSTREAM_AVX512, has_avx512},
+    {"avx2+fma", rnnfx_fma_loop_avx2, rnnfx_fma_stream_avx2, 8, NACC, has_avx2},
 #endif
-    {"generic", rnnfx_fma_loop_generic, rnnfx_fma_stream_generic, 8, always},
+    {"generic", rnnfx_fma_loop_generic, rnnfx_fma_stream_generic, 8, NACC, always},
 };
 
 const char *rnnfx_fma_isa_for_kernel(const char *kernel)
@@ -120,7 +121,7 @@ double rnnfx_fma_stream_of_peak(const char *isa, size_t bytes, int runs)
 {
     const loop *l = loop_here(isa);
     if (!l) return 0;
-    size_t row = (size_t)NACC * (size_t)l->lanes * sizeof(float); /* a multiple of 64 */
+    size_t row = (size_t)l->stream_accs * (size_t)l->lanes * sizeof(float); /* a multiple of 64 */
     if (bytes > SIZE_MAX - row) return 0;
     size_t rows = bytes / row + (bytes % row != 0) + (bytes == 0);
     float *w = aligned_alloc(64, rows * row);
@@ -143,7 +144,7 @@ double rnnfx_fma_stream_of_peak(const char *isa, size_t bytes, int runs)
         if (is_peak && t < tp) tp = t;
         if (!is_peak && t < ts) ts = t;
     }
-    double fmas_peak = (double)iters * NACC, fmas_stream = (double)passes * (double)rows * NACC;
+    double fmas_peak = (double)iters * NACC, fmas_stream = (double)passes * (double)rows * l->stream_accs;
     free(w);
     return (fmas_stream / ts) / (fmas_peak / tp);
 }

@@ -26,7 +26,7 @@ const char *rnnfx_fma_isa_for_kernel(const char *kernel);
 double rnnfx_fma_peak_gflops(const char *isa, int runs);
 
 /* Measures the streaming FMA loop of `isa` over a buffer of `bytes` bytes (rounded up to whole
- * rows of 12 vectors: 768 bytes with avx512, 384 otherwise), allocated (64-byte aligned) and freed
+ * rows of one vector per accumulator: 1 KB with avx512, 384 bytes otherwise), allocated (64-byte aligned) and freed
  * here. Returns its throughput as a fraction of the peak loop's, the two timed in alternation
  * (`runs` runs of ~20 ms of each, the fastest of each kept), so that a slow spell of a shared
  * machine does not count; times rnnfx_fma_peak_gflops that is the stream's GFLOP/s.
