@@ -53,7 +53,10 @@ double rnnfx_fma_stream_avx512(const float *w, size_t rows, long passes)
     for (int k = 0; k < NSTREAM_AVX512; k++) acc[k] = _mm512_setzero_ps();
     for (long i = 0; i < passes; i++)
         for (const float *p = w, *end = w + rows * NSTREAM_AVX512 * 16; p < end; p += NSTREAM_AVX512 * 16)
-            for (int k = 0; k < NSTREAM_AVX512; k++) acc[k] = _mm512_fmadd_ps(acc[k], a, _mm512_load_ps(p + 16 * k));
+            for (int k = 0; k < NSTREAM_AVX512; k++) {
+                __m512 wk = _mm512_load_ps(p + 16 * k);
+                acc[k] = _mm512_fmadd_ps(acc[k], a, wk);
+            }
     for (int k = NACC; k < NSTREAM_AVX512; k++) acc[k % NACC] = _mm512_add_ps(acc[k % NACC], acc[k]);
     return sum_avx512(acc);
 }
