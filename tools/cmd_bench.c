@@ -3,10 +3,16 @@
  * For LSTM and GRU at each hidden size: one recurrent layer (1 input), Dense to 1, skip, random
  * weights (nn_spec_init_random). Samples go through nn_run in blocks of 128 - the engine steps
  * one sample at a time through the recurrence inside, as in a plugin - and the time per sample is
- * the median of several runs. Each figure is also given as a ratio to this CPU's floor: the
- * model's multiply-adds per sample over the FMA throughput measured here (fma_peak.h). Stereo
- * (nn_run2, two states of one model) is timed in the same runs, interleaved with mono, so that
- * the ratio compares like with like on a noisy shared machine. */
+ * the median of several runs. Each figure is also given as a ratio to two floors of this CPU,
+ * both measured here (fma_peak.h): the model's multiply-adds per sample over the FMA throughput
+ * on registers (the peak), and over the FMA throughput when each multiply-add reads one operand
+ * from a buffer the size of the model's weights (the stream: a recurrent layer reads every
+ * weight once per sample, from L1 while they fit, else from L2). The stream's buffer is
+ * MACs x 4 bytes: one float per multiply-add, which is the packed weights to within their
+ * padding to whole vectors. Its rate is measured per row as a fraction of the peak's, the two
+ * loops timed in alternation, so that the two floors compare like with like. Stereo (nn_run2,
+ * two states of one model) is timed in the same runs, interleaved with mono, so that the ratio
+ * compares like with like on a noisy shared machine. */
 #include "cli.h"
 #include "clock.h"
 #include "commands.h"
@@ -26,11 +32,14 @@ static const char usage[] =
     "Measures the engine as a plugin runs it: nn_run on blocks of 128 samples (the recurrence\n"
     "steps sample by sample inside), ns per sample for LSTM and GRU (1 input, one recurrent layer,\n"
     "Dense to 1, skip, random weights) at each hidden size; the median of several runs. Each time\n"
-    "is also shown as a ratio to this CPU's floor: the multiply-adds per sample divided by the FMA\n"
-    "throughput measured here (a tight loop of independent vector FMAs on one core). Stereo is two\n"
-    "channels through nn_run2, timed in the same runs as mono; 'stereo/mono' is the cost of two\n"
-    "channels relative to one. Times are the CPU time of the measuring thread, so that other\n"
-    "processes on a shared machine disturb them less. About 20-50 s; --quick 3-10 s.\n"
+    "is also shown as a ratio to two floors of this CPU, the multiply-adds per sample divided by an\n"
+    "FMA throughput measured here on one core: 'floor' with a tight loop of independent vector FMAs\n"
+    "on registers; 'stream' with the same FMAs each reading its weight from a buffer as big as the\n"
+    "model's weights (MACs x 4 bytes), read in order as the engine reads them once per sample - the\n"
+    "floor once the weights outgrow L1 and come from L2. Stereo is two channels through nn_run2,\n"
+    "timed in the same runs as mono; 'stereo/mono' is the cost of two channels relative to one.\n"
+    "Times are the CPU time of the measuring thread, so that other processes on a shared machine\n"
+    "disturb them less. About 20-50 s; --quick 3-10 s.\n"
     "\n"
     "Options:\n"
     "  --quick         shorter runs (less precise)\n"
@@ -49,6 +58,7 @@ typedef struct result {
     nn_cell cell;
     int hidden;
     double macs, ns_mono, ns_stereo; /* ns_stereo: per sample of both channels together */
+    double stream_gflops;            /* the FMA rate streaming MACs x 4 bytes of weights (fma_peak.h) */
     const char *kernel;              /* the one the model ran with */
 } result;
 
@@ -56,6 +66,7 @@ typedef struct bench_opts {
     int quick, runs, n_sizes;
     int sizes[MAX_SIZES];
     double run_seconds; /* target length of one timed run */
+    int stream_runs;    /* runs of each FMA loop (peak, stream; ~20 ms each) per row */
 } bench_opts;
 
 static int cmp_double(const void *a, const void *b)
@@ -189,6 +200,20 @@ static int parse_sizes(const char *s, bench_opts *o)
     return o->n_sizes > 0;
 }
 
+/* The weights a row's model reads per sample, as the stream floor counts them: 4 bytes a MAC. */
+static size_t stream_bytes(const result *r) { return (size_t)r->macs * sizeof(float); }
+
+/* ns per sample of `macs` multiply-adds at `gflops` (2 flops each): a floor. */
+static double floor_at(double macs, double gflops) { return macs / (gflops / 2.0); }
+
+static void print_row(const result *r, double gflops)
+{
+    double floor_ns = floor_at(r->macs, gflops), stream_ns = floor_at(r->macs, r->stream_gflops);
+    printf("%-5s %4d %9.0f %10.1f", nn_cell_name(r->cell), r->hidden, r->macs, r->ns_mono);
+    printf(" %9.2f %8.2f %10.2f %9.2f", floor_ns, r->ns_mono / floor_ns, stream_ns, r->ns_mono / stream_ns);
+    printf(" %10.1f %12.2f  %s\n", r->ns_stereo, r->ns_stereo / r->ns_mono, r->kernel);
+}
+
 static void print_json(const bench_opts *o, const char *kernel, const char *isa, double gflops, const char *cpu,
                        const result *r, int nr)
 {
@@ -204,12 +229,23 @@ static void print_json(const bench_opts *o, const char *kernel, const char *isa,
     json_object_set_new(root, "quick", json_boolean(o->quick));
     json_t *rows = json_array();
     for (int i = 0; i < nr; i++) {
-        double floor_ns = r[i].macs / (gflops / 2.0);
-        json_array_append_new(
-            rows, json_pack("{s:s, s:i, s:s, s:f, s:f, s:f, s:f, s:f, s:f}", "cell", nn_cell_name(r[i].cell), "hidden",
-                            r[i].hidden, "kernel", r[i].kernel, "macs_per_sample", r[i].macs, "ns_per_sample",
-                            r[i].ns_mono, "floor_ns", floor_ns, "ratio_to_floor", r[i].ns_mono / floor_ns,
-                            "stereo_ns_per_sample", r[i].ns_stereo, "stereo_over_mono", r[i].ns_stereo / r[i].ns_mono));
+        const result *x = &r[i];
+        double floor_ns = floor_at(x->macs, gflops), stream_ns = floor_at(x->macs, x->stream_gflops);
+        json_t *row = json_object();
+        json_object_set_new(row, "cell", json_string(nn_cell_name(x->cell)));
+        json_object_set_new(row, "hidden", json_integer(x->hidden));
+        json_object_set_new(row, "kernel", json_string(x->kernel));
+        json_object_set_new(row, "macs_per_sample", json_real(x->macs));
+        json_object_set_new(row, "ns_per_sample", json_real(x->ns_mono));
+        json_object_set_new(row, "floor_ns", json_real(floor_ns));
+        json_object_set_new(row, "ratio_to_floor", json_real(x->ns_mono / floor_ns));
+        json_object_set_new(row, "stream_bytes", json_integer((json_int_t)stream_bytes(x)));
+        json_object_set_new(row, "stream_gflops", json_real(x->stream_gflops));
+        json_object_set_new(row, "stream_floor_ns", json_real(stream_ns));
+        json_object_set_new(row, "ratio_to_stream_floor", json_real(x->ns_mono / stream_ns));
+        json_object_set_new(row, "stereo_ns_per_sample", json_real(x->ns_stereo));
+        json_object_set_new(row, "stereo_over_mono", json_real(x->ns_stereo / x->ns_mono));
+        json_array_append_new(rows, row);
     }
     json_object_set_new(root, "results", rows);
     char *text = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
@@ -220,7 +256,7 @@ static void print_json(const bench_opts *o, const char *kernel, const char *isa,
 
 int rnnfx_cmd_bench(int argc, char **argv)
 {
-    bench_opts o = {0, 0, 9, {8, 12, 16, 20, 32, 40, 64, 80, 128}, 0};
+    bench_opts o = {0, 0, 9, {8, 12, 16, 20, 32, 40, 64, 80, 128}, 0, 0};
     int as_json = 0;
     const char *kernel = NULL;
     cli c = cli_start("bench", argc, argv);
@@ -249,6 +285,7 @@ int rnnfx_cmd_bench(int argc, char **argv)
         return cli_usage(&c, "--kernel %s: not available on this CPU (generic always is)", kernel);
     if (!o.runs) o.runs = o.quick ? 5 : 7;
     o.run_seconds = o.quick ? 0.015 : 0.05;
+    o.stream_runs = o.quick ? 3 : 5; /* once per row: 0.2-0.5 s a row with the calibration */
     const char *kname = nn_kernel_best();
     const char *isa = rnnfx_fma_isa_for_kernel(kname);
     double gflops = rnnfx_fma_peak_gflops(isa, o.quick ? 3 : 7);
@@ -259,10 +296,12 @@ int rnnfx_cmd_bench(int argc, char **argv)
         printf("rnnfx bench: %s; kernel %s (%s%s; this CPU's best: %s); nn_run on blocks of %d, median of %d runs%s\n",
                cpu, kname, by ? "forced by " : "the engine's choice", by ? by : "", rnnfx_kernel_cpu_best(), BLOCK,
                o.runs, o.quick ? " (quick)" : "");
-        printf("FMA peak (%s, one core, measured): %.1f GFLOP/s; floor = MACs per sample / %.1f GMAC/s\n\n", isa,
-               gflops, gflops / 2);
-        printf("%-5s %4s %10s %11s %10s %9s %13s %12s  %s\n", "cell", "H", "MACs/smp", "ns/sample", "floor ns",
-               "x floor", "stereo ns", "stereo/mono", "kernel");
+        printf("FMA peak (%s, one core, measured): %.1f GFLOP/s; floor = MACs per sample / %.1f GMAC/s\n", isa, gflops,
+               gflops / 2);
+        printf("stream = MACs per sample / the FMA rate with each weight read from memory (a buffer\n"
+               "of MACs x 4 bytes, in order), measured per row as a fraction of the peak\n\n");
+        printf("%-5s %4s %9s %10s %9s %8s", "cell", "H", "MACs/smp", "ns/sample", "floor ns", "x floor");
+        printf(" %10s %9s %10s %12s  %s\n", "stream ns", "x stream", "stereo ns", "stereo/mono", "kernel");
         fflush(stdout);
     }
     result r[2 * MAX_SIZES];
@@ -272,11 +311,14 @@ int rnnfx_cmd_bench(int argc, char **argv)
         for (int i = 0; i < o.n_sizes; i++) {
             nn_error err = {0};
             if (measure(cells[ci], o.sizes[i], &o, &r[nr], &err) != 0) return cli_fail(&err);
+            r[nr].stream_gflops = gflops * rnnfx_fma_stream_of_peak(isa, stream_bytes(&r[nr]), o.stream_runs);
+            if (!(r[nr].stream_gflops > 0)) {
+                snprintf(err.msg, sizeof err.msg, "rnnfx bench: out of memory (FMA stream over %zu bytes)",
+                         stream_bytes(&r[nr]));
+                return cli_fail(&err);
+            }
             if (!as_json) {
-                double floor_ns = r[nr].macs / (gflops / 2.0);
-                printf("%-5s %4d %10.0f %11.1f %10.2f %9.1f %13.1f %12.2f  %s\n", nn_cell_name(r[nr].cell),
-                       r[nr].hidden, r[nr].macs, r[nr].ns_mono, floor_ns, r[nr].ns_mono / floor_ns, r[nr].ns_stereo,
-                       r[nr].ns_stereo / r[nr].ns_mono, r[nr].kernel);
+                print_row(&r[nr], gflops);
                 fflush(stdout);
             }
             nr++;
