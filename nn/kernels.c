@@ -47,10 +47,10 @@
 #define ACC_BUDGET (NN_KREGS == 32 ? 16 : 8)
 #define NB_MAX 2 /* blocks per tile */
 
-/* Accumulator vectors one tile may keep live. A paired GRU tile (AVX2) takes 12: its three gates
- * x two splits x two blocks (or channels), the two nx sums and the broadcast still leave one of
- * the 16 registers; with 8 it had 6 dependency chains for 2 FMA pipes of 4 cycles' latency.
- * Measured: BENCHMARKS.md. */
+/* Accumulator vectors one tile may keep live. A paired GRU tile (AVX2, one channel: layer_pairs)
+ * takes 12: its three gates x two splits x two blocks, the two nx sums and the broadcast still
+ * leave one of the 16 registers; with 8 it had 6 dependency chains for 2 FMA pipes of 4 cycles'
+ * latency. Measured: BENCHMARKS.md. */
 static inline int tile_budget(nn_cell type, int in_pair) { return type == NN_CELL_GRU && in_pair ? 12 : ACC_BUDGET; }
 
 /* Accumulators: [channel][block in tile][slot][column split]. Only the entries a tile uses are
