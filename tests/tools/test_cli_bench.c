@@ -50,11 +50,12 @@ static void check_rows(json_t *j, const char *kernel)
          * the two loops timed in alternation (the fastest of 3 runs of ~20 ms each); from L1
          * that fraction is 1 give or take the noise of a shared machine: 0.92-1.09 in 360 tries
          * at 0.9-7 KB (avx2+fma and avx512, on a loaded Zen 5, some beside this very test).
-         * 0.9 leaves room for that and still catches a floor computed with the wrong rate,
-         * lanes or buffer (off by 2x or more). */
+         * The bound is 0.6, not nearer 1: a timing ratio must not make the test flaky on a
+         * machine busier than those tries saw, and 0.6 still catches a floor computed with the
+         * wrong rate, lanes or buffer (off by 2x or more gives 0.5 or less). */
         double floor_ns = json_number_value(json_object_get(row, "floor_ns"));
         double stream_ns = json_number_value(json_object_get(row, "stream_floor_ns"));
-        int sane = stream_ns >= 0.9 * floor_ns;
+        int sane = stream_ns >= 0.6 * floor_ns;
         CHECK(sane, "%s %s-%d: stream floor %g ns, floor %g ns", kernel, cell, h, stream_ns, floor_ns);
     }
 }
